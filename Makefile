@@ -1,0 +1,42 @@
+# The README's two commands: `make run` (app on the sample data) and `make test` (whole suite).
+# Both create .venv on first use and are quick no-ops for set-up afterwards.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+PORT ?= 8501
+
+.PHONY: run test test-fast setup browser bench sample clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "Python 3.10 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: setup
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+browser:
+	@scripts/ensure-chromium.sh
+
+test: setup browser
+	$(PY) -m pytest
+
+# Everything but the tests marked slow (Prophet fits on long history, big solver runs).
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not browser"
+
+bench: setup
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+sample: setup
+	$(PY) -m data.generate
+
+clean:
+	rm -rf $(VENV) .pytest_cache
