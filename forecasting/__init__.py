@@ -1,0 +1,1 @@
+"""Contact-volume forecasting: history ingestion, calendars, Prophet models, backtests."""

@@ -1,0 +1,1 @@
+"""Staffing and scheduling: queueing maths, requirements, shift optimiser, rosters, export."""
