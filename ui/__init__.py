@@ -1,0 +1,1 @@
+"""Streamlit pages (one script per page) and the helpers they share."""
