@@ -24,3 +24,14 @@ def sample_queues():
     from forecasting.queues import load_queues
 
     return load_queues(DATA / "queues.csv")
+
+
+def plotly_values(values) -> list:
+    """A trace's x or y from a figure spec: plotly 6 writes numeric arrays as base64 typed arrays."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, plotly_values
 
 
 @pytest.fixture()
@@ -27,7 +27,9 @@ def test_history_page_loads_the_sample_with_summary_and_charts(app):
     assert metrics["Average handle time"].endswith(" s")
     assert _plotly_count(app) == 2, "daily volume chart and weekday x hour heatmap"
     summary = app.dataframe[0].value
-    assert set(summary["queue"]) == {"uk_phone", "uk_chat", "us_phone", "email"}
+    assert set(summary["Queue"]) == {"uk_phone", "uk_chat", "us_phone", "email"}
+    us = summary.set_index("Queue").loc["us_phone"]
+    assert us["Time zone"] == "America/New_York" and us["Last day"] == "2026-11-15", "dates are the queue's local days"
     assert "history" in app.session_state
 
 
@@ -39,6 +41,19 @@ def test_daily_chart_marks_holidays_and_events(app):
     assert {"uk_phone", "us_phone", "public holiday"} <= names
     shapes = spec["layout"].get("shapes", [])
     assert len(shapes) >= 10, "launches, campaigns and the outage are shaded"
+
+
+def test_weekly_totals_sum_the_days(app):
+    import json
+
+    daily = json.loads(app.get("plotly_chart")[0].proto.spec)
+    app.radio[1].set_value("week").run()
+    weekly = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert not app.exception
+    total = lambda spec: sum(sum(plotly_values(t["y"])) for t in spec["data"] if t.get("name") == "uk_chat")  # noqa: E731
+    points = lambda spec: len(plotly_values(spec["data"][0]["x"]))  # noqa: E731
+    assert total(weekly) == total(daily) and points(weekly) < points(daily) / 6
+    assert weekly["layout"]["yaxis"]["title"]["text"] == "contacts per week"
 
 
 def test_queue_choice_changes_the_heatmap(app):

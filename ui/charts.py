@@ -5,16 +5,19 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+QUEUE_COLOURS = px.colors.qualitative.D3
 EVENT_COLOURS = {"launch": "#2ca02c", "campaign": "#ff7f0e", "outage": "#d62728", "holiday": "#9467bd",
                  "other": "#8c564b"}
 
 
-def daily_volume(daily: pd.DataFrame, holidays: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
-    """Contacts per local day, one line per queue; holidays as markers, events as shaded spans.
+def daily_volume(daily: pd.DataFrame, holidays: pd.DataFrame, events: pd.DataFrame, *,
+                 unit: str = "day") -> go.Figure:
+    """Contacts per local day (or week), one line per queue; holidays as markers, events as shaded spans.
 
     ``daily``: queue, date, y. ``holidays``: queue, date, name. ``events``: name, kind, start, end.
     """
-    fig = px.line(daily, x="date", y="y", color="queue", labels={"y": "contacts per day", "date": ""})
+    fig = px.line(daily, x="date", y="y", color="queue", labels={"y": f"contacts per {unit}", "date": ""},
+                  color_discrete_sequence=QUEUE_COLOURS)
     if not holidays.empty:
         marks = holidays.merge(daily, on=["queue", "date"], how="left").fillna({"y": 0})
         fig.add_trace(go.Scatter(x=marks["date"], y=marks["y"], mode="markers", name="public holiday",
@@ -26,6 +29,10 @@ def daily_volume(daily: pd.DataFrame, holidays: pd.DataFrame, events: pd.DataFra
                       line_width=0, annotation_text=event.name, annotation_position="top left",
                       annotation={"font_size": 9, "textangle": -90})
     fig.update_layout(hovermode="x unified", legend_title_text="", margin={"t": 30})
+    fig.update_xaxes(rangeselector={"buttons": [
+        {"count": 3, "label": "3 months", "step": "month", "stepmode": "backward"},
+        {"count": 1, "label": "1 year", "step": "year", "stepmode": "backward"},
+        {"step": "all", "label": "all"}]})
     return fig
 
 

@@ -83,10 +83,29 @@ def upload_form() -> tuple[History, pd.DataFrame] | None:
     return history, events
 
 
+def summary_table(history: History, zones: dict[str, str]) -> pd.DataFrame:
+    """The per-queue summary as a planner reads it: local dates and times, rounded numbers."""
+    summary = summarise(history)
+    local = lambda col: [pd.Timestamp(t).tz_convert(zones.get(q, history.timezone))  # noqa: E731
+                         for q, t in zip(summary["queue"], summary[col])]
+    return pd.DataFrame({
+        "Queue": summary["queue"],
+        "Time zone": [zones.get(q, history.timezone) for q in summary["queue"]],
+        "First day": [t.strftime("%Y-%m-%d") for t in local("first")],
+        "Last day": [t.strftime("%Y-%m-%d") for t in local("last")],
+        "Days": summary["days"],
+        "Contacts": summary["contacts"],
+        "Mean per day": summary["mean_daily"].round(0),
+        "Busiest interval": summary["peak_volume"],
+        "Busiest at (local)": [t.strftime("%a %Y-%m-%d %H:%M") for t in local("peak_interval")],
+        "AHT (s)": summary["aht"].round(0),
+        "Open intervals with no contacts": (summary["zero_share"] * 100).round(1),
+    })
+
+
 def show(history: History, events: pd.DataFrame) -> None:
     configs = state.queues()
     zones = {q: c.timezone for q, c in configs.items()}
-    summary = summarise(history)
     for note in history.notes:
         st.info(note)
     if not history.gaps.empty:
@@ -95,22 +114,30 @@ def show(history: History, events: pd.DataFrame) -> None:
         st.dataframe(history.gaps, hide_index=True)
 
     frame = history.frame
-    total = float(summary["contacts"].sum())
+    table = summary_table(history, zones)
+    total = float(table["Contacts"].sum())
     handled = (frame["y"] * frame["aht"]).sum()
-    peak = summary.loc[summary["peak_volume"].idxmax()]
+    peak = table.loc[table["Busiest interval"].idxmax()]
     kpis = st.columns(4)
     kpis[0].metric("Contacts", f"{total:,.0f}", help="All contacts in the file, every queue.")
-    kpis[1].metric("Queues", f"{len(summary)}")
-    kpis[2].metric("Peak interval", f"{peak['peak_volume']:,.0f}",
-                   help=f"{peak['queue']} at {pd.Timestamp(peak['peak_interval']):%Y-%m-%d %H:%M} UTC")
+    kpis[1].metric("Queues", f"{len(table)}")
+    kpis[2].metric("Busiest interval", f"{peak['Busiest interval']:,.0f}",
+                   help=f"Most contacts in one {history.interval_minutes}-minute interval: {peak['Queue']}, "
+                        f"{peak['Busiest at (local)']} local time.")
     kpis[3].metric("Average handle time", f"{handled / total:,.0f} s" if total and handled == handled else "n/a",
                    help="Volume-weighted mean handle time (AHT) in seconds.")
     st.caption(f"{history.source_name}: {history.source_kind}, {history.interval_minutes}-minute intervals "
                f"from {frame['ds'].min():%Y-%m-%d} to {frame['ds'].max():%Y-%m-%d} (UTC).")
-    st.dataframe(summary, hide_index=True)
+    st.dataframe(table, hide_index=True, column_config={
+        "Contacts": st.column_config.NumberColumn(format="localized"),
+        "Mean per day": st.column_config.NumberColumn(format="localized"),
+        "Open intervals with no contacts": st.column_config.NumberColumn(format="%.1f %%"),
+    })
 
     queues = sorted(frame["queue"].unique())
-    chosen = st.multiselect("Queues", queues, default=queues)
+    left, right = st.columns([4, 1])
+    chosen = left.multiselect("Queues", queues, default=queues)
+    unit = right.radio("Totals per", ["day", "week"], horizontal=True)
     daily = daily_totals(frame[frame["queue"].isin(chosen)], zones, history.timezone)
     years = range(daily["date"].min().year, daily["date"].max().year + 1) if not daily.empty else range(0)
     marks = [{"queue": q, "date": pd.Timestamp(d), "name": n} for q in chosen if q in configs
@@ -118,15 +145,19 @@ def show(history: History, events: pd.DataFrame) -> None:
     holidays = pd.DataFrame(marks, columns=["queue", "date", "name"])
     holidays = holidays[holidays["date"].between(daily["date"].min(), daily["date"].max())] if len(daily) else holidays
     shown = events[[not qs or any(q in chosen for q in qs) for qs in events["queues"]]] if len(events) else events
-    st.subheader("Daily volume")
-    st.plotly_chart(charts.daily_volume(daily, holidays, shown), use_container_width=True)
+    if unit == "week":
+        daily = (daily.assign(date=daily["date"] - pd.to_timedelta(daily["date"].dt.day_of_week, unit="D"))
+                 .groupby(["queue", "date"], as_index=False)["y"].sum())
+        holidays = holidays.iloc[0:0]
+    st.subheader(f"Volume per {unit}")
+    st.plotly_chart(charts.daily_volume(daily, holidays, shown, unit=unit), width="stretch")
 
     st.subheader("When contacts arrive")
     queue = st.selectbox("Queue for the weekday x hour view", queues)
     zone = zones.get(queue, history.timezone)
-    table = weekday_hour_means(frame[frame["queue"] == queue], zone)
-    st.plotly_chart(charts.weekday_hour_heatmap(table, f"{queue}: mean contacts per hour ({zone})"),
-                    use_container_width=True)
+    heat = weekday_hour_means(frame[frame["queue"] == queue], zone)
+    st.plotly_chart(charts.weekday_hour_heatmap(heat, f"{queue}: mean contacts per hour ({zone})"),
+                    width="stretch")
 
 
 st.title("Contact history")
