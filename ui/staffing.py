@@ -20,12 +20,32 @@ from scheduling.shrinkage import load_shrinkage
 from ui import state
 
 
-@st.cache_data(show_spinner="Building a forecast from the sample history…")
-def sample_forecast(weeks: int) -> pd.DataFrame:
-    history = pd.read_csv(state.SAMPLE_HISTORY)
-    history["ds"] = pd.to_datetime(history["ds"], utc=True)
+TARGET_LABELS = {
+    "queue": st.column_config.TextColumn("Queue"),
+    "channel": st.column_config.TextColumn("Channel"),
+    "target_sl": st.column_config.NumberColumn("Service level target", min_value=0.01, max_value=1.0, format="%.2f",
+                                               help="Share of contacts answered within the answer time (0.8 = 80%)."),
+    "answer_seconds": st.column_config.NumberColumn("Answer within (s)", min_value=1,
+                                                    help="The 'Y' of 'X% in Y seconds'. Email: 86400 = 24 hours."),
+    "target_asa_seconds": st.column_config.NumberColumn("Average speed of answer target (s)", min_value=1,
+                                                        help="Optional: mean wait of answered contacts."),
+    "max_occupancy": st.column_config.NumberColumn("Occupancy cap", min_value=0.01, max_value=1.0, format="%.2f",
+                                                   help="Largest share of logged-in time agents spend handling."),
+    "max_abandon": st.column_config.NumberColumn("Abandonment cap", min_value=0.001, max_value=1.0, format="%.3f",
+                                                 help="Largest share of callers who hang up (needs a patience)."),
+    "concurrency": st.column_config.NumberColumn("Chats at once", min_value=1.0,
+                                                 help="Chats one agent handles at the same time."),
+    "patience_seconds": st.column_config.NumberColumn("Caller patience (s)", min_value=1,
+                                                      help="Mean time a caller waits before hanging up. Set it and "
+                                                           "staffing uses Erlang A (with abandonment) instead of C."),
+}
+TOTAL_LABELS = {"agent_hours": "Agent hours on line", "scheduled_hours": "Scheduled hours", "fte": "FTE",
+                "fte_with_configured_targets": "FTE at configured targets", "change_fte": "Change (FTE)"}
+
+
+@st.cache_data(show_spinner="Building a forecast from the history…")
+def recent_average_forecast(history: pd.DataFrame, zones: dict[str, str], weeks: int) -> pd.DataFrame:
     start = history["ds"].max().floor("D") + pd.Timedelta(days=1)
-    zones = {q: c.timezone for q, c in state.sample_queues().items()}
     return recent_weeks_average(history, start, 7 * weeks, zones=zones)
 
 
@@ -91,17 +111,20 @@ else:
             forecast = read_forecast(upload.getvalue(), name=upload.name)
             st.caption(f"Forecast: {upload.name}.")
         else:
-            weeks = st.slider("Sample horizon (weeks)", 1, 6, 2, key="staffing_weeks")
-            forecast = sample_forecast(weeks)
-            st.caption("Forecast: the average of the sample history's last 4 weeks (no forecast from the "
-                       "Forecast page yet).")
+            loaded = st.session_state.get("history")
+            usable = loaded is not None and set(loaded.frame["queue"]) <= set(configured)
+            history = loaded.frame if usable else state.sample_history()
+            weeks = st.slider("Horizon (weeks)", 1, 6, 2, key="staffing_weeks")
+            forecast = recent_average_forecast(history, {q: c.timezone for q, c in configured.items()}, weeks)
+            st.caption(f"Forecast: the average of the last 4 weeks of {'the loaded' if usable else 'the sample'} "
+                       "history (run the Forecast page for a Prophet forecast).")
     except InputError as err:
         st.error(str(err))
         st.stop()
 
 st.subheader("Targets per queue")
 edited = st.data_editor(targets_frame(configured), key="staffing_targets", hide_index=True,
-                        disabled=["queue", "channel"], width="stretch")
+                        disabled=["queue", "channel"], width="stretch", column_config=TARGET_LABELS)
 with st.expander("Shrinkage by category (percent of paid time)"):
     shrinkage_table = st.data_editor(load_shrinkage().to_frame(), key="staffing_shrinkage", hide_index=True,
                                      num_rows="dynamic", width="stretch")
@@ -126,13 +149,13 @@ left.metric("Agent hours on line", f"{summary['agent_hours'].sum():,.0f}")
 middle.metric("Scheduled hours", f"{summary['scheduled_hours'].sum():,.0f}")
 right.metric("FTE", f"{total_fte:,.1f}", delta=f"{change:+.1f} vs configured targets" if abs(change) > 0.05 else None,
              delta_color="inverse")
-st.dataframe(summary.round(1), width="stretch")
+st.dataframe(summary.round(1).rename(columns=TOTAL_LABELS).rename_axis("Queue"), width="stretch")
 for queue, items in carried_backlog(result).items():
     if items > 0.005:
         st.info(f"{queue}: {items:.1f} items still wait at the end of the horizon; they are carried into the next "
                 "plan, not lost.")
 
-queue = st.selectbox("Queue", sorted(result["queue"].unique()), key="staffing_queue")
+queue = st.selectbox("Queue", [q for q in configured if q in set(result["queue"])], key="staffing_queue")
 part = result[result["queue"] == queue]
 st.subheader("Required agents by day and time")
 st.plotly_chart(heatmap(part, queues[queue]), width="stretch")

@@ -29,6 +29,14 @@ def sample_queues() -> dict[str, QueueConfig]:
     return load_queues(SAMPLE_QUEUES)
 
 
+@st.cache_data(show_spinner="Loading the sample history...")
+def sample_history() -> pd.DataFrame:
+    """The bundled sample as the long ``queue, ds, y, aht`` frame (ds in UTC)."""
+    frame = pd.read_csv(SAMPLE_HISTORY)
+    frame["ds"] = pd.to_datetime(frame["ds"], utc=True)
+    return frame
+
+
 def queues() -> dict[str, QueueConfig]:
     """The queue configs in use: the session's, else the sample's."""
     return st.session_state.get("queues") or sample_queues()
