@@ -31,12 +31,22 @@ test: setup browser
 test-fast: setup
 	$(PY) -m pytest -m "not slow and not browser"
 
-bench: setup
-	$(PY) -m pip install --quiet -r requirements-bench.txt
-	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+# Peers for the benchmarks get their own venv: they pin older pandas/protobuf than the product's.
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell cat requirements.txt requirements-bench.txt | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): requirements.txt requirements-bench.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements-bench.txt
+	rm -f $(BENCH_VENV)/.installed-*
+	touch $@
+
+bench: $(BENCH_STAMP)
+	for b in bench/*.py; do echo "== $$b"; $(BENCH_VENV)/bin/python $$b || exit 1; done
 
 sample: setup
 	$(PY) -m data.generate
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache
