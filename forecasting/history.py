@@ -3,6 +3,8 @@
 This is the edge where user data enters, so every problem found here becomes an
 :class:`~forecasting.validation.InputError` naming the file, row (header = row 1), column,
 value and the fix. Nothing past this module re-validates.
+Reading the file into cells is :mod:`forecasting.tables`; parsing the time column and converting it
+to UTC is :mod:`forecasting.timestamps`.
 
 Two input shapes are accepted (decided by whether a count column is mapped or found):
 
@@ -29,24 +31,19 @@ taken in its configured zone, else ``tz``, else UTC.
 """
 from __future__ import annotations
 
-import codecs
-import csv
-import gzip
-import io
 import os
 import re
-import warnings
-import zlib
 import zoneinfo
 from dataclasses import dataclass, field, fields
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.api import guess_datetime_format
 
 from forecasting.queues import WEEKDAYS, QueueConfig
+from forecasting.tables import as_text, first_row, raise_wrong_delimiter, read_table
+from forecasting.tables import read_columns  # noqa: F401  (re-exported: ui/history.py imports it from here)
+from forecasting.timestamps import dates_to_utc, is_daily, local_midnights, parse_times, sample_kind, to_utc
 from forecasting.validation import InputError
 
 INTERVALS = (15, 30, 60, 1440)
@@ -55,7 +52,6 @@ DEFAULT_RECORD_INTERVAL = 15
 """Minutes per interval when contact records are counted and no length is given."""
 OPEN_SLOT_SHARE = 0.10
 """An inferred slot of the week is open when it had contacts in at least this share of its weeks."""
-
 _CANDIDATES: dict[str, tuple[str, ...]] = {
     # Order matters: the first name present wins. Full timestamps before bare dates/clock times.
     "time": ("ds", "timestamp", "datetime", "interval_start", "start", "opened_at", "created_at",
@@ -69,43 +65,7 @@ _FLAGS = {"time": "--time-col", "count": "--count-col", "queue": "--queue-col",
           "channel": "--channel-col", "handle": "--aht-col"}
 _ROLE_WORDS = {"time": "time", "count": "count", "queue": "queue", "channel": "channel",
                "handle": "handle time (AHT)"}
-_DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-_SNIFF_LINES = 50
 _TOTAL_ROW = r"(?i)^(?:grand\s+)?(?:totals?|sum|summary)$"  # a string, so pandas runs it in Arrow, not Python
-_OFFSET_TAIL = r"\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
-# Shapes are the values with every digit run replaced by "9"; an offset only counts after a clock time.
-_OFFSET_SHAPE = re.compile(r"9:9(?::9)?(?:[.,]9)?\s*(?:Z|UTC|GMT|[+-]9(?::?9)?)$")
-_CLOCK_SHAPE = re.compile(r"^9:9(?::9)?(?:\s*[AaPp][Mm])?(?:\s*-\s*9:9(?::9)?(?:\s*[AaPp][Mm])?)?$")
-_NUMBER_SHAPE = re.compile(r"^-?9(?:[.,]9)?$")
-_YEAR_FIRST = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:$|[T ])")
-_DAY_MONTH = re.compile(
-    r"^(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})"
-    r"(?:(?P<tsep>[T ]\s*)(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?P<frac>[.,]\d+)?)?"
-    r"(?P<psp>\s*)(?P<ampm>[AaPp][Mm])?(?P<osp>\s*)(?P<off>Z|[+-]\d{2}:?\d{2})?)?$"
-)
-_DATE_NAME = re.compile(r"date|time|day|^ds$|stamp|start|created|opened", re.IGNORECASE)
-# Excel serial days 25569..73051 = 1970-01-01..2100-01-01: outside that a number is no contact-centre date.
-_SERIAL_RANGE = (25569.0, 73051.0)
-_EXCEL_EPOCH = "1899-12-30"
-_ZIP_MAGIC = b"PK\x03\x04"
-
-
-def _make_text_dtype() -> pd.StringDtype:
-    """Arrow-backed strings with NaN for missing (pandas 3's default ``str``; also on pandas 2.3).
-
-    Spelled out so that string work stays vectorised whatever the installed pandas defaults to.
-    """
-    try:
-        import pyarrow  # noqa: F401  (only checks it is there)
-
-        return pd.StringDtype("pyarrow", na_value=np.nan)
-    except ImportError:
-        return pd.StringDtype("python", na_value=np.nan)
-
-
-_TEXT = _make_text_dtype()
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 @dataclass(frozen=True)
@@ -170,7 +130,7 @@ def load_history(
     column_map = _column_map(columns)
     queues = queues or {}
 
-    raw, label, delimiter = _read_source(source, name, max_bytes, max_rows, notes)
+    raw, label, delimiter = read_table(source, name, max_bytes, max_rows, notes)
     roles = _resolve_columns(raw, column_map, label, delimiter)
     time_text = _combine_date_and_clock(raw, roles, column_map, notes)
     raw = _drop_empty_and_total_rows(raw, roles["time"], time_text, label, notes)
@@ -178,18 +138,18 @@ def load_history(
         time_text = time_text.loc[raw.index]
     kind = "intervals" if roles.get("count") else "records"
 
-    times = _parse_times(raw[roles["time"]] if time_text is None else time_text, roles["time"], label, notes)
+    times = parse_times(raw[roles["time"]] if time_text is None else time_text, roles["time"], label, notes)
     queue = _queue_labels(raw, roles, default_queue, notes)
-    channel = _text(raw[roles["channel"]]) if roles.get("channel") else None
+    channel = as_text(raw[roles["channel"]]) if roles.get("channel") else None
     handle = _seconds(raw[roles["handle"]], roles["handle"], label, delimiter) if roles.get("handle") else None
     counts = _counts(raw[roles["count"]], roles["count"], label, delimiter) if kind == "intervals" else None
 
-    daily = _is_daily(times, kind, interval_minutes, label, roles["time"], notes)
+    daily = is_daily(times, kind, interval_minutes, label, roles["time"], notes)
     zones = _day_zones(queue, queues, tz, daily, notes)
     if daily:
-        ds = _dates_to_utc(times.clock(), queue, zones)
+        ds = dates_to_utc(times.clock(), queue, zones)
     else:
-        ds = _to_utc(times, tz, kind, queue, label, roles["time"], notes)
+        ds = to_utc(times, tz, kind, queue, label, roles["time"], notes)
 
     if kind == "intervals":
         if channel is not None and roles.get("queue"):
@@ -243,31 +203,6 @@ def summarise(history: History) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def read_columns(source: str | os.PathLike | bytes | pd.DataFrame, *, name: str | None = None,
-                 max_bytes: int = 200_000_000) -> list[str]:
-    """The column headers of a history file, for a column-mapping form (reads the header row only).
-
-    Same sources and checks as :func:`load_history` up to the header; raises :class:`InputError`.
-    """
-    if isinstance(source, pd.DataFrame):
-        return [str(c) for c in source.columns]
-    data, label = _source_bytes(source, name, max_bytes)
-    lower = label.lower()
-    if lower.endswith(".gz"):
-        data = _gunzip(data, label, max_bytes)
-        lower = lower[:-3]
-    if lower.endswith((".xlsx", ".xlsm")) or data.startswith(_ZIP_MAGIC):
-        return [str(c) for c in _read_excel(data, label, 0, [], header_only=True).columns]
-    if lower.endswith(".xls") or data.startswith(_OLE_MAGIC):
-        raise InputError("is an old-style .xls workbook, which cannot be read.", file=label,
-                         fix="open it in Excel and save it as .xlsx or as CSV (UTF-8).")
-    text = _decode(data, label, [])
-    if not text.strip():
-        raise InputError("is empty.", file=label, fix="export the history with a header row and data rows.")
-    header = next(csv.reader([text.lstrip("\r\n").splitlines()[0]], delimiter=_sniff_delimiter(text)))
-    return [c.strip().lstrip("\ufeff") for c in header]
-
-
 # ----------------------------------------------------------------------------------------------
 # arguments
 # ----------------------------------------------------------------------------------------------
@@ -305,259 +240,6 @@ def _column_map(columns: ColumnMap | dict | None) -> ColumnMap:
 
 
 # ----------------------------------------------------------------------------------------------
-# reading files
-# ----------------------------------------------------------------------------------------------
-
-
-def _read_source(source: Any, name: str | None, max_bytes: int, max_rows: int,
-                 notes: list[str]) -> tuple[pd.DataFrame, str, str | None]:
-    """Any accepted source -> (cells as a DataFrame with a RangeIndex, label for messages, CSV delimiter)."""
-    if isinstance(source, pd.DataFrame):
-        label = name or "table"
-        if len(source) > max_rows:
-            raise InputError(f"has {len(source):,} rows, more than the limit of {max_rows:,}.", file=label,
-                             fix="load a shorter period or raise max_rows.")
-        frame = source.reset_index(drop=True).copy()
-        frame.columns = [str(c) for c in frame.columns]
-        _check_not_empty(frame, label)
-        return frame, label, None
-    data, label = _source_bytes(source, name, max_bytes)
-    lower = label.lower()
-    if lower.endswith(".gz"):
-        data = _gunzip(data, label, max_bytes)
-        lower = lower[:-3]
-    if lower.endswith((".xlsx", ".xlsm")):
-        return _read_excel(data, label, max_rows, notes), label, None
-    if lower.endswith(".xls") or data.startswith(_OLE_MAGIC):
-        raise InputError("is an old-style .xls workbook, which cannot be read.", file=label,
-                         fix="open it in Excel and save it as .xlsx or as CSV (UTF-8).")
-    if data.startswith(_ZIP_MAGIC):
-        notes.append(f"{label} is an Excel workbook despite its name; read as Excel.")
-        return _read_excel(data, label, max_rows, notes), label, None
-    return _read_csv(data, label, max_rows, notes)
-
-
-def _source_bytes(source: Any, name: str | None, max_bytes: int) -> tuple[bytes, str]:
-    """Path or upload -> its bytes, checking the size before reading."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data, label = bytes(source), name or "upload"
-        if len(data) > max_bytes:
-            raise _too_big(label, len(data), max_bytes)
-        return data, label
-    if not isinstance(source, (str, os.PathLike)):
-        raise InputError(f"cannot read a {type(source).__name__}.",
-                         fix="give a file path, the bytes of an uploaded file, or a DataFrame.")
-    path = Path(source)
-    label = name or path.name
-    if not path.exists():
-        raise InputError("the file does not exist.", file=str(path), fix="check the path and the file name.")
-    if not path.is_file():
-        raise InputError("is a folder, not a file.", file=str(path), fix="give the path of the history file.")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise _too_big(label, size, max_bytes)
-    try:
-        return path.read_bytes(), label
-    except OSError as err:
-        raise InputError(f"could not be read ({err.strerror}).", file=str(path),
-                         fix="check that the file is readable and not open elsewhere.") from None
-
-
-def _too_big(label: str, size: int, max_bytes: int) -> InputError:
-    return InputError(f"is {_size(size)}, more than the limit of {_size(max_bytes)}.", file=label,
-                      fix="load a shorter period, gzip the CSV, or raise the size limit.")
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{n:,} bytes"
-
-
-def _gunzip(data: bytes, label: str, max_bytes: int) -> bytes:
-    """Decompress, stopping past ``max_bytes`` so a small .gz cannot expand without bound."""
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
-            out = handle.read(max_bytes + 1)
-    except (OSError, EOFError, zlib.error):
-        raise InputError("is not a valid gzip file.", file=label,
-                         fix="re-compress it with gzip, or remove the .gz ending if it is plain CSV.") from None
-    if len(out) > max_bytes:
-        raise _too_big(label + " (unpacked)", len(out), max_bytes)
-    return out
-
-
-def _read_excel(data: bytes, label: str, max_rows: int, notes: list[str], *,
-                header_only: bool = False) -> pd.DataFrame:
-    """First worksheet of an .xlsx -> DataFrame; date cells arrive as datetimes."""
-    import itertools
-
-    import openpyxl
-
-    if not data.startswith(_ZIP_MAGIC):
-        raise InputError("is not a real Excel workbook (.xlsx); the content is something else.", file=label,
-                         fix="if it is a CSV, rename it to .csv; otherwise open it in Excel and save as .xlsx.")
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = list(itertools.islice(sheet.iter_rows(values_only=True), max_rows + 2))
-        sheet_names = book.sheetnames
-        book.close()
-    except Exception:  # openpyxl raises many unrelated types for a damaged workbook; all mean the same here
-        raise InputError("could not be opened as an Excel workbook (it may be damaged or password-protected).",
-                         file=label, fix="open it in Excel and save it again as .xlsx, or export it as CSV.") from None
-    if len(sheet_names) > 1:
-        notes.append(f"{label}: read the first worksheet '{sheet_names[0]}' of {len(sheet_names)}.")
-    if not rows or all(cell is None for cell in rows[0]):
-        raise InputError("is empty.", file=label, fix="export the history with a header row and data rows.")
-    header = [str(c).strip() if c is not None else f"column_{i + 1}" for i, c in enumerate(rows[0])]
-    if header_only:
-        return pd.DataFrame(columns=header)
-    body = rows[1:]
-    if len(body) > max_rows:
-        raise InputError(f"has more than the limit of {max_rows:,} rows.", file=label,
-                         fix="load a shorter period or raise max_rows.")
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    _check_not_empty(frame, label)
-    return frame
-
-
-def _read_csv(data: bytes, label: str, max_rows: int, notes: list[str]) -> tuple[pd.DataFrame, str, str]:
-    """Decode, sniff the delimiter and parse every cell as text (we convert types ourselves)."""
-    text = _decode(data, label, notes)
-    if not text.strip():
-        raise InputError("is empty.", file=label, fix="export the history with a header row and data rows.")
-    delimiter = _sniff_delimiter(text)
-    try:
-        with warnings.catch_warnings():
-            # index_col=False stops pandas turning a first row with an extra field into an index; it then
-            # only warns and drops the extra field, which we want as an error naming the row.
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=_TEXT, keep_default_na=False,
-                                na_filter=False, skip_blank_lines=False, nrows=max_rows + 1, engine="c",
-                                index_col=False)
-    except pd.errors.ParserWarning:
-        raise _extra_fields_error(text, label, delimiter) from None
-    except pd.errors.EmptyDataError:
-        raise InputError("is empty.", file=label, fix="export the history with a header row and data rows.") from None
-    except pd.errors.ParserError as err:
-        raise _parser_error(err, label, delimiter) from None
-    if len(frame) > max_rows:
-        raise InputError(f"has more than the limit of {max_rows:,} rows.", file=label,
-                         fix="load a shorter period or raise max_rows.")
-    # Trailing blank lines are artefacts of the export, not rows; inner blank rows are dropped later with a note.
-    frame = _strip_trailing_blank_rows(frame)
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
-    frame = frame.fillna("")
-    _check_not_empty(frame, label)
-    return frame, label, delimiter
-
-
-def _decode(data: bytes, label: str, notes: list[str]) -> str:
-    """Bytes -> text: BOMs first, then UTF-8, then Windows-1252 / Latin-1 (never fails on legacy exports)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return _strict_decode(data, "utf-8-sig", label)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict_decode(data, "utf-16", label)
-    utf16 = _utf16_without_bom(data)
-    if utf16:
-        notes.append(f"{label} was read as {utf16.upper()} (it has no byte-order mark).")
-        return _strict_decode(data, utf16, label)
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError("contains bytes that are not text (NUL bytes); it is not a CSV file.", file=label,
-                         row=line, fix="export the history as CSV (UTF-8) or .xlsx.")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-        notes.append(f"{label} is not UTF-8; read as Windows-1252. Check accented names came out right.")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-        notes.append(f"{label} is not UTF-8; read as Latin-1. Check accented names came out right.")
-    return text
-
-
-def _strict_decode(data: bytes, encoding: str, label: str) -> str:
-    """Decode a file whose encoding is declared (BOM) or detected; a bad byte is named with its row."""
-    skip = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
-    try:
-        return data[skip:].decode("utf-8" if skip else encoding)
-    except UnicodeDecodeError as err:
-        at = skip + err.start
-        # Count line breaks before the bad byte (for UTF-16 a newline is "\n\0" or "\0\n").
-        line = data[:at].replace(b"\x00", b"").count(b"\n") + 1
-        shown = encoding.upper().replace("-SIG", "")
-        raise InputError(f"has a byte that is not valid {shown} (byte {at:,} of the file).", file=label, row=line,
-                         value=data[at:at + 1].hex(" ").upper().join(["0x", ""]),
-                         fix="re-save the file as CSV UTF-8 (in Excel: Save As > CSV UTF-8).") from None
-
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16 without a BOM shows as NUL in every other byte of ASCII text."""
-    sample = data[:4000]
-    if len(sample) < 4 or len(sample) % 2:
-        return None
-    if sample[1::2].count(0) > 0.9 * (len(sample) // 2):
-        return "utf-16-le"
-    if sample[0::2].count(0) > 0.9 * (len(sample) // 2):
-        return "utf-16-be"
-    return None
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Pick the delimiter giving the most columns with the same field count on most of the first lines."""
-    lines = [line for line in text.splitlines()[: _SNIFF_LINES * 2] if line.strip()][:_SNIFF_LINES]
-    best, best_score = ",", (0.0, 1)
-    for delimiter in _DELIMITERS:
-        counts = [len(fields_) for fields_ in csv.reader(lines, delimiter=delimiter)]
-        if not counts or counts[0] < 2:
-            continue
-        consistency = sum(c == counts[0] for c in counts) / len(counts)
-        score = (consistency, counts[0])
-        if consistency >= 0.5 and score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _parser_error(err: Exception, label: str, delimiter: str) -> InputError:
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
-    if match:
-        expected, line, saw = (int(g) for g in match.groups())
-        return InputError(f"has {saw} fields but the header has {expected} "
-                          f"(delimiter {_DELIMITER_NAMES[delimiter]}).", file=label, row=line,
-                          fix=f"quote values that contain a {_DELIMITER_NAMES[delimiter]}, or remove the extra "
-                              f"{_DELIMITER_NAMES[delimiter]}s on that row.")
-    return InputError("could not be read as CSV (unbalanced quotes or a damaged file).", file=label,
-                      fix="open it in a spreadsheet and export it again as CSV.")
-
-
-def _extra_fields_error(text: str, label: str, delimiter: str) -> InputError:
-    """The first row longer than the header, found with the csv module (only the first lines are read)."""
-    lines = text.splitlines()[: _SNIFF_LINES * 2]
-    counts = [len(f) for f in csv.reader(lines, delimiter=delimiter)]
-    row = next((i + 1 for i, c in enumerate(counts[1:], 1) if c > counts[0]), 2)
-    name = _DELIMITER_NAMES[delimiter]
-    return InputError(f"has {counts[row - 1] if row - 1 < len(counts) else 'more'} fields but the header has "
-                      f"{counts[0]} (delimiter {name}).", file=label, row=row,
-                      fix=f"quote values that contain a {name}, or remove the extra {name}s on that row.")
-
-
-def _strip_trailing_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    filled = (frame.fillna("") != "").any(axis=1).to_numpy()
-    last = np.flatnonzero(filled)
-    return frame.iloc[: (last[-1] + 1 if len(last) else 0)]
-
-
-def _check_not_empty(frame: pd.DataFrame, label: str) -> None:
-    if frame.shape[1] == 0:
-        raise InputError("is empty.", file=label, fix="export the history with a header row and data rows.")
-    if len(frame) == 0:
-        raise InputError(f"has a header ({', '.join(map(str, frame.columns))}) but no data rows.", file=label,
-                         fix="export the history including its rows.")
-
-
-# ----------------------------------------------------------------------------------------------
 # columns
 # ----------------------------------------------------------------------------------------------
 
@@ -586,7 +268,7 @@ def _resolve_columns(frame: pd.DataFrame, column_map: ColumnMap, label: str,
         else:
             roles[role] = next((by_normal[c] for c in _CANDIDATES[role] if c in by_normal), None)
     if roles["time"] is None:
-        _raise_wrong_delimiter(frame, label, delimiter)
+        raise_wrong_delimiter(frame, label, delimiter)
         names = ", ".join(_CANDIDATES["time"])
         raise InputError(f"no time column found (found: {found}).", file=label,
                          fix=f"name it one of {names}, or map it with --time-col NAME.")
@@ -597,24 +279,6 @@ def _resolve_columns(frame: pd.DataFrame, column_map: ColumnMap, label: str,
         raise InputError(f"the column '{duplicate}' is used for both {which[0]} and {which[1]}.", file=label,
                          fix="map each role to its own column.")
     return roles
-
-
-def _raise_wrong_delimiter(frame: pd.DataFrame, label: str, delimiter: str | None) -> None:
-    """Everything in one column usually means a delimiter we did not split on: say which one it looks like."""
-    if frame.shape[1] != 1:
-        return
-    header = str(frame.columns[0])
-    marks = [ch for ch in header if not (ch.isalnum() or ch in "_\ufeff")]
-    if not marks:
-        return
-    likely = max(set(marks), key=marks.count)
-    shown = {" ": "spaces", "\t": "tabs"}.get(likely, f"'{likely}'")
-    if delimiter is None:
-        fix = f"read the file with sep='{likely}' before passing the table."
-    else:
-        fix = "save the file with commas, semicolons, tabs or | between columns (e.g. Excel: Save As > CSV)."
-    raise InputError(f"all values are in one column '{header}'; the columns seem to be separated by {shown}, "
-                     f"which is not a supported delimiter.", file=label, fix=fix)
 
 
 def _combine_date_and_clock(frame: pd.DataFrame, roles: dict[str, str | None], column_map: ColumnMap,
@@ -631,7 +295,7 @@ def _combine_date_and_clock(frame: pd.DataFrame, roles: dict[str, str | None], c
     others = [c for c in present if c == roles["time"] or c not in used]
     if len(others) < 2:
         return None
-    kinds = {c: _sample_kind(frame[c]) for c in others}
+    kinds = {c: sample_kind(frame[c]) for c in others}
     if kinds[roles["time"]] == "datetime":
         return None
     full = next((c for c in others if kinds[c] == "datetime"), None)
@@ -642,9 +306,9 @@ def _combine_date_and_clock(frame: pd.DataFrame, roles: dict[str, str | None], c
     clock_col = next((c for c in others if kinds[c] == "clock"), None)
     if date_col is None or clock_col is None:
         return None
-    date_text = _text(frame[date_col]).str.replace(r"[T ]00:00(:00)?$", "", regex=True)
+    date_text = as_text(frame[date_col]).str.replace(r"[T ]00:00(:00)?$", "", regex=True)
     # "08:00-08:15" style interval labels: the start is the label of the interval.
-    clock_text = _text(frame[clock_col]).str.replace(r"\s*-\s*\d{1,2}:\d{2}(:\d{2})?(\s*[AaPp][Mm])?$", "",
+    clock_text = as_text(frame[clock_col]).str.replace(r"\s*-\s*\d{1,2}:\d{2}(:\d{2})?(\s*[AaPp][Mm])?$", "",
                                                      regex=True)
     roles["time"] = date_col
     notes.append(f"Joined the date column '{date_col}' and the time column '{clock_col}' into one timestamp.")
@@ -652,27 +316,10 @@ def _combine_date_and_clock(frame: pd.DataFrame, roles: dict[str, str | None], c
     return joined.rename(f"{date_col} + {clock_col}")
 
 
-def _sample_kind(values: pd.Series) -> str:
-    """'datetime', 'date', 'clock' or 'other' from the first non-empty values."""
-    sample = _text(values.iloc[:500])
-    sample = sample[sample != ""]
-    if sample.empty:
-        return "other"
-    shapes = sample.str.replace(r"\d+", "9", regex=True)
-    if shapes.map(lambda s: bool(_CLOCK_SHAPE.match(s))).all():
-        return "clock"
-    # Excel date cells come through as "2024-03-31 00:00:00": a date.
-    if (~sample.str.contains(":") | sample.str.contains(r"[T ]00:00(?::00)?$")).all():
-        return "date"
-    if sample.str.contains(":").all():
-        return "datetime"
-    return "other"
-
-
 def _drop_empty_and_total_rows(frame: pd.DataFrame, time_col: str, time_text: pd.Series | None, label: str,
                                notes: list[str]) -> pd.DataFrame:
     """Blank rows and a trailing 'Total' row are export artefacts, not history: drop them, say so."""
-    cells = frame.apply(_text)
+    cells = frame.apply(as_text)
     empty = (cells == "").all(axis=1)
     times = cells[time_col] if time_text is None else time_text
     total = times.str.match(_TOTAL_ROW) & ~empty
@@ -694,38 +341,6 @@ def _row_numbers(mask: pd.Series, limit: int = 3) -> list[int]:
     return [int(i) + 2 for i in mask.index[mask.to_numpy()][:limit]]
 
 
-def _first(mask: pd.Series, values: pd.Series) -> tuple[int, Any]:
-    """Spreadsheet row and value of the first True entry of ``mask``."""
-    index = mask.index[np.argmax(mask.to_numpy())]
-    return int(index) + 2, values.loc[index]
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Cell values as stripped text, '' when empty; whole floats lose their '.0' (Excel stores numbers as floats)."""
-    if pd.api.types.is_string_dtype(values.dtype) and not pd.api.types.is_object_dtype(values.dtype):
-        return values.astype(_TEXT).fillna("").str.strip()
-    if pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(values, skipna=True) == "string":
-        return values.astype(_TEXT).fillna("").str.strip()
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype(str).astype(_TEXT)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        whole = values.notna() & np.isfinite(values.astype(float)) & (values.astype(float) % 1 == 0)
-        out = values.astype(str)
-        out[whole] = values[whole].astype(np.int64).astype(str)
-        return out.where(values.notna(), "").astype(_TEXT)
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.astype(str).where(values.notna(), "").astype(_TEXT)
-    return values.map(_cell_text).astype(_TEXT)
-
-
-def _cell_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 # ----------------------------------------------------------------------------------------------
 # numbers
 # ----------------------------------------------------------------------------------------------
@@ -733,7 +348,7 @@ def _cell_text(value: Any) -> str:
 
 def _numbers(values: pd.Series, delimiter: str | None) -> tuple[pd.Series, pd.Series]:
     """Cells -> (floats, text); decimal commas accepted when the comma is not the delimiter."""
-    text = _text(values)
+    text = as_text(values)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return values.astype(float), text
     plain = text
@@ -748,7 +363,7 @@ def _counts(values: pd.Series, column: str, label: str, delimiter: str | None) -
     numbers, text = _numbers(values, delimiter)
     empty = text == ""
     if empty.any():
-        row, _ = _first(empty, text)
+        row, _ = first_row(empty, text)
         raise InputError("the count is empty.", file=label, row=row, column=column,
                          fix="enter 0 for an interval without contacts, or delete the row.")
     _reject_bad_numbers(numbers, text, column, label, "count",
@@ -789,16 +404,16 @@ def _object_seconds(values: pd.Series) -> pd.Series:
 def _reject_bad_numbers(numbers: pd.Series, text: pd.Series, column: str, label: str, what: str, fix: str) -> None:
     not_number = numbers.isna()  # "nan", "NULL", "12a" all come out of to_numeric as NaN
     if not_number.any():
-        row, value = _first(not_number, text)
+        row, value = first_row(not_number, text)
         raise InputError(f"the {what} is not a number.", file=label, row=row, column=column, value=value, fix=fix)
     infinite = ~np.isfinite(numbers)
     if infinite.any():
-        row, value = _first(infinite, text)
+        row, value = first_row(infinite, text)
         raise InputError(f"the {what} is not a finite number.", file=label, row=row, column=column, value=value,
                          fix=fix)
     negative = numbers < 0
     if negative.any():
-        row, value = _first(negative, text)
+        row, value = first_row(negative, text)
         raise InputError(f"the {what} is negative.", file=label, row=row, column=column, value=value,
                          fix=f"{what}s cannot be below 0; correct the row or delete it.")
 
@@ -815,7 +430,7 @@ def _queue_labels(frame: pd.DataFrame, roles: dict[str, str | None], default_que
     if source is None:
         notes.append(f"No queue or channel column: every row is queue '{default_queue}'.")
         return pd.Series(default_queue, index=frame.index, dtype=str)
-    labels = _text(frame[source])
+    labels = as_text(frame[source])
     if not roles.get("queue"):
         notes.append(f"No queue column: queues are the channels in '{source}' "
                      f"({', '.join(sorted(labels[labels != ''].unique())[:8])}).")
@@ -837,290 +452,8 @@ def _note_mixed_channels(queue: pd.Series, channel: pd.Series, notes: list[str])
 
 
 # ----------------------------------------------------------------------------------------------
-# time parsing
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Times:
-    """Parsed timestamps. ``utc`` is set when every value carried a UTC offset."""
-
-    text: pd.Series                        # values as written, for messages
-    utc: pd.Series | None                  # tz-aware UTC, or None for naive values
-    date_only: bool                        # no value had a clock time
-    clock: Callable[[], pd.Series]         # naive wall-clock time as written (computed on demand)
-
-
-def _parse_times(values: pd.Series, column: str, label: str, notes: list[str]) -> _Times:
-    """Any time column -> :class:`_Times`, vectorised with one detected format per value shape."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return _from_datetimes(values, column, label)
-    kind = pd.api.types.infer_dtype(values, skipna=True)
-    if kind in ("datetime", "datetime64", "date"):
-        try:
-            return _from_datetimes(pd.to_datetime(values), column, label)
-        except (ValueError, TypeError):
-            pass  # mixed zones or odd objects: fall back to reading them as text
-    if pd.api.types.is_numeric_dtype(values.dtype) or kind in ("integer", "floating", "mixed-integer-float"):
-        return _from_serials(pd.to_numeric(values, errors="coerce"), _text(values), column, label, notes)
-    return _from_text(_text(values), column, label, notes)
-
-
-def _from_datetimes(values: pd.Series, column: str, label: str) -> _Times:
-    if values.isna().any():
-        row, _ = _first(values.isna(), values)
-        raise InputError("the time is empty.", file=label, row=row, column=column,
-                         fix="fill in the time or delete the row.")
-    text = values.astype(str)
-    if values.dt.tz is not None:
-        local = values.dt.tz_localize(None)
-        return _Times(text, values.dt.tz_convert("UTC"), False, lambda: local)
-    date_only = bool((values == values.dt.normalize()).all())
-    return _Times(text, None, date_only, lambda: values)
-
-
-def _from_serials(numbers: pd.Series, text: pd.Series, column: str, label: str, notes: list[str]) -> _Times:
-    """Excel serial day numbers, accepted only in a date-named column with every value in a plausible range."""
-    empty = text == ""
-    if empty.any():
-        row, _ = _first(empty, text)
-        raise InputError("the time is empty.", file=label, row=row, column=column,
-                         fix="fill in the time or delete the row.")
-    low, high = _SERIAL_RANGE
-    outside = numbers.isna() | (numbers < low) | (numbers > high)
-    if not _DATE_NAME.search(str(column)) or outside.any():
-        row, value = _first(outside if outside.any() else ~outside, text)
-        raise InputError("holds numbers, not dates.", file=label, row=row, column=column, value=value,
-                         fix="map the time column with --time-col, or write dates like 2024-03-31 08:15.")
-    naive = (pd.to_datetime(numbers, unit="D", origin=_EXCEL_EPOCH)).dt.round("s")
-    notes.append(f"Read the numbers in '{column}' as Excel serial dates (e.g. {text.iloc[0]} = {naive.iloc[0]}).")
-    date_only = bool((numbers % 1 == 0).all())
-    return _Times(text, None, date_only, lambda: naive)
-
-
-def _from_text(text: pd.Series, column: str, label: str, notes: list[str]) -> _Times:
-    """Text timestamps: classify each distinct shape once, then parse each family with one format."""
-    empty = text == ""
-    if empty.any():
-        row, _ = _first(empty, text)
-        raise InputError("the time is empty.", file=label, row=row, column=column,
-                         fix="fill in the time or delete the row.")
-    shapes = text.str.replace(r"\d+", "9", regex=True)
-    unique = pd.unique(shapes)
-    if all(_NUMBER_SHAPE.match(s) for s in unique):
-        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-        return _from_serials(numbers, text, column, label, notes)
-    if all(_CLOCK_SHAPE.match(s) for s in unique):
-        row, value = int(text.index[0]) + 2, text.iloc[0]
-        raise InputError("is a time of day without a date.", file=label, row=row, column=column, value=value,
-                         fix="give full timestamps (2024-03-31 08:15), or a date column beside the time column.")
-    offset_shapes = {s for s in unique if _OFFSET_SHAPE.search(s)}
-    has_offset = shapes.isin(offset_shapes) if offset_shapes else pd.Series(False, index=text.index)
-    _reject_mixed_offsets(has_offset, text, column, label)
-    firsts = shapes.drop_duplicates()
-    representative = dict(zip(firsts, text.loc[firsts.index]))
-    family = {s: _family(representative[s]) for s in unique}
-    row_family = shapes.map(family)
-    main = row_family.value_counts().idxmax()
-    stray = row_family != main
-    if stray.any():
-        row, value = _first(stray, text)
-        raise _bad_time(label, row, column, value, "does not look like a date in the format of the other rows.")
-    date_only = not any(":" in s for s in unique)
-    if main == "ymd":
-        return _parse_year_first(text, has_offset, column, label, date_only)
-    if main == "dmy":
-        return _parse_day_month(text, shapes, representative, column, label, notes, date_only)
-    return _parse_guessed(text, shapes, representative, column, label, date_only)
-
-
-def _family(value: str) -> str:
-    if _YEAR_FIRST.match(value):
-        return "ymd"
-    if _DAY_MONTH.match(value):
-        return "dmy"
-    return "other"
-
-
-def _bad_time(label: str, row: int, column: str, value: Any, problem: str) -> InputError:
-    return InputError(problem, file=label, row=row, column=column, value=value,
-                      fix="write it like the other rows, e.g. 2024-03-31 08:15 (ISO) or 31/03/2024 08:15.")
-
-
-def _reject_mixed_offsets(has_offset: pd.Series, text: pd.Series, column: str, label: str) -> None:
-    """All values with a UTC offset, or none: a mix would put rows on two different clocks."""
-    with_offset = int(has_offset.sum())
-    if 0 < with_offset < len(has_offset):
-        minority = has_offset if with_offset <= len(has_offset) / 2 else ~has_offset
-        row, value = _first(minority, text)
-        kind = "has a UTC offset" if with_offset <= len(has_offset) / 2 else "has no UTC offset"
-        raise InputError(f"mixed offsets: this time {kind}, unlike most rows "
-                         f"({with_offset:,} of {len(has_offset):,} carry one).", file=label, row=row, column=column,
-                         value=value, fix="give every time an offset (e.g. +01:00), or none and declare the zone "
-                                          "with --tz.")
-
-
-def _raise_unparsed(parsed: pd.Series, text: pd.Series, column: str, label: str, how: str) -> None:
-    bad = parsed.isna()
-    if bad.any():
-        row, value = _first(bad, text)
-        raise _bad_time(label, row, column, value, f"is not a valid date/time (read as {how}).")
-
-
-def _parse_year_first(text: pd.Series, has_offset: pd.Series, column: str, label: str,
-                      date_only: bool) -> _Times:
-    """ISO 8601 and other year-first values; pandas' ISO parser is vectorised and takes T or space."""
-    if has_offset.all():
-        utc = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
-        _raise_unparsed(utc, text, column, label, "ISO 8601 with offset")
-
-        def clock() -> pd.Series:
-            stripped = text.str.replace(_OFFSET_TAIL, "", regex=True)
-            return pd.to_datetime(stripped, format="ISO8601", errors="coerce")
-
-        return _Times(text, utc, False, _cached(clock))
-    naive = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    _raise_unparsed(naive, text, column, label, "year-month-day")
-    return _Times(text, None, date_only, lambda: naive)
-
-
-def _parse_day_month(text: pd.Series, shapes: pd.Series, representative: dict[str, str], column: str, label: str,
-                     notes: list[str], date_only: bool) -> _Times:
-    """d/m/Y or m/d/Y (/, - or .): day-first unless the values prove month-first; ambiguous -> day-first + note."""
-    day_first = _parse_by_shape(text, shapes, representative, day_first=True)
-    if day_first.notna().all():
-        if (day_first.dt.day > 12).any():
-            notes.append(f"Dates in '{column}' read as day-month-year (e.g. '{text.iloc[0]}' = "
-                         f"{day_first.iloc[0]:%d %B %Y}).")
-        else:
-            notes.append(f"Dates in '{column}' such as '{text.iloc[0]}' could be day-first or month-first; "
-                         f"read as day-first ({day_first.iloc[0]:%d %B %Y}). If they are month-first, export "
-                         f"ISO dates (2024-02-01) instead.")
-        return _with_offsets(day_first, text, date_only)
-    month_first = _parse_by_shape(text, shapes, representative, day_first=False)
-    if month_first.notna().all():
-        notes.append(f"Dates in '{column}' read as month-day-year (e.g. '{text.iloc[0]}' = "
-                     f"{month_first.iloc[0]:%d %B %Y}).")
-        return _with_offsets(month_first, text, date_only)
-    better, how = ((day_first, "day-month-year") if day_first.notna().sum() >= month_first.notna().sum()
-                   else (month_first, "month-day-year"))
-    _raise_unparsed(better, text, column, label, how)
-    raise AssertionError("unreachable")
-
-
-def _with_offsets(parsed: pd.Series, text: pd.Series, date_only: bool) -> _Times:
-    """Formats built with %z yield aware values: split them into UTC and the clock as written."""
-    if parsed.dt.tz is not None:
-        local = parsed.dt.tz_localize(None)
-        return _Times(text, parsed.dt.tz_convert("UTC"), False, lambda: local)
-    return _Times(text, None, date_only, lambda: parsed)
-
-
-def _parse_by_shape(text: pd.Series, shapes: pd.Series, representative: dict[str, str], *,
-                    day_first: bool) -> pd.Series:
-    """Parse each group of same-shaped values with the strptime format built from its first value."""
-    parts = []
-    for shape, positions in shapes.groupby(shapes, sort=False).indices.items():
-        subset = text.iloc[positions]
-        fmt = _day_month_format(representative[shape], day_first)
-        parsed = pd.to_datetime(subset, format=fmt, errors="coerce", utc="%z" in fmt) if fmt else \
-            pd.Series(pd.NaT, index=subset.index, dtype="datetime64[us]")
-        parts.append(parsed)
-    if len(parts) == 1:
-        return parts[0].reindex(text.index)
-    if len({str(p.dtype) for p in parts}) > 1:
-        parts = [p.dt.tz_localize(None) if getattr(p.dt, "tz", None) is not None else p for p in parts]
-    return pd.concat(parts).reindex(text.index)
-
-
-def _day_month_format(value: str, day_first: bool) -> str | None:
-    """strptime format reproducing ``value``'s separators, e.g. '1-1-2013 8:05 PM' -> '%d-%m-%Y %I:%M %p'."""
-    match = _DAY_MONTH.match(value)
-    if match is None:
-        return None
-    g = match.groupdict()
-    sep = g["sep"]
-    year = "%Y" if len(g["year"]) == 4 else "%y"
-    fmt = f"%d{sep}%m{sep}{year}" if day_first else f"%m{sep}%d{sep}{year}"
-    if g["h"] is not None:
-        fmt += g["tsep"] + ("%I" if g["ampm"] else "%H") + ":%M"
-        if g["s"] is not None:
-            fmt += ":%S" + (g["frac"][0] + "%f" if g["frac"] else "")
-        if g["ampm"]:
-            fmt += g["psp"] + "%p"
-        if g["off"]:
-            fmt += g["osp"] + "%z"
-    return fmt
-
-
-def _parse_guessed(text: pd.Series, shapes: pd.Series, representative: dict[str, str], column: str, label: str,
-                   date_only: bool) -> _Times:
-    """Other spellings ('05-Jan-2024 08:00', 'Jan 5, 2024'): pandas guesses a format per shape, parsed vectorised."""
-    parts = []
-    for shape, positions in shapes.groupby(shapes, sort=False).indices.items():
-        subset = text.iloc[positions]
-        parsed = _parse_with_guessed_format(subset, representative[shape])
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        parts.append(parsed)
-    naive = pd.concat(parts).reindex(text.index)
-    _raise_unparsed(naive, text, column, label, "a date")
-    return _Times(text, None, date_only and bool((naive == naive.dt.normalize()).all()), lambda: naive)
-
-
-def _parse_with_guessed_format(subset: pd.Series, example: str) -> pd.Series:
-    """Parse with the format pandas guesses from one example; NaT where it does not fit."""
-    fmt = guess_datetime_format(example, dayfirst=True)
-    if fmt:
-        try:
-            return pd.to_datetime(subset, format=fmt, errors="coerce")
-        except (ValueError, TypeError):  # a guessed format pandas then refuses: treat as unreadable
-            pass
-    return pd.Series(pd.NaT, index=subset.index, dtype="datetime64[us]")
-
-
-def _cached(compute: Callable[[], pd.Series]) -> Callable[[], pd.Series]:
-    box: list[pd.Series] = []
-
-    def get() -> pd.Series:
-        if not box:
-            box.append(compute())
-        return box[0]
-
-    return get
-
-
-# ----------------------------------------------------------------------------------------------
 # time zones
 # ----------------------------------------------------------------------------------------------
-
-
-def _is_daily(times: _Times, kind: str, interval_minutes: int | None, label: str, column: str,
-              notes: list[str]) -> bool:
-    """Dates (or local midnights only) are daily data; splitting them into shorter intervals is refused."""
-    if not _all_midnight(times):
-        return False
-    if interval_minutes is not None and interval_minutes != 1440:
-        raise InputError(f"holds dates only (daily data), which cannot be split into {interval_minutes}-minute "
-                         f"intervals.", file=label, column=column,
-                         fix="leave out --interval-minutes (daily is used), or load interval data.")
-    if kind == "records":
-        notes.append("The contact records carry dates only: counted per day (interval 1440 minutes).")
-    return True
-
-
-def _all_midnight(times: _Times) -> bool:
-    """True when every time is a date or a local midnight; checks the first rows before the whole column."""
-    if times.date_only:
-        return True
-    if times.utc is not None:
-        # Read the clock from the text: stripping offsets from every row would cost more than this match.
-        pattern = r"[T ]0?0:00(?::00(?:[.,]0+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
-        head = times.text.iloc[:1000]
-        return bool(head.str.contains(pattern).all()) and bool(times.text.str.contains(pattern).all())
-    clock = times.clock()
-    head = clock.iloc[:1000]
-    return bool((head == head.dt.normalize()).all()) and bool((clock == clock.dt.normalize()).all())
 
 
 def _day_zones(queue: pd.Series, queues: dict[str, QueueConfig], tz: str | None, daily: bool,
@@ -1136,96 +469,6 @@ def _day_zones(queue: pd.Series, queues: dict[str, QueueConfig], tz: str | None,
     if daily and tz is None and any(z == "UTC" for z in zones.values()):
         notes.append("The dates have no time zone: read as UTC days. Pass --tz to use local days.")
     return zones
-
-
-def _dates_to_utc(clock: pd.Series, queue: pd.Series, zones: dict[str, str]) -> pd.Series:
-    """Local dates -> UTC instant of each local midnight, per queue zone."""
-    dates = clock.dt.normalize()
-    out = pd.Series(pd.NaT, index=clock.index, dtype="datetime64[us, UTC]")
-    for zone in set(zones.values()):
-        mask = queue.isin([q for q, z in zones.items() if z == zone])
-        out[mask] = _local_midnights(dates[mask], zone)
-    return out
-
-
-def _local_midnights(dates: pd.Series | pd.DatetimeIndex, zone: str) -> pd.Series | pd.DatetimeIndex:
-    """Naive dates -> UTC start of that local day (a midnight skipped by DST starts at the next valid time)."""
-    flags = np.ones(len(dates), dtype=bool)
-    if isinstance(dates, pd.Series):
-        local = dates.dt.tz_localize(zone, ambiguous=flags, nonexistent="shift_forward")
-        return local.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
-    local = dates.tz_localize(zone, ambiguous=flags, nonexistent="shift_forward")
-    return local.tz_convert("UTC").as_unit("us")
-
-
-def _to_utc(times: _Times, tz: str | None, kind: str, queue: pd.Series, label: str, column: str,
-            notes: list[str]) -> pd.Series:
-    """Intraday times -> UTC. Offsets are honoured; naive times need ``tz`` and get DST handled by file order."""
-    if times.utc is not None:
-        utc = times.utc
-        if tz is None and _has_nonzero_offset(times.text):
-                notes.append("Times carry UTC offsets and were converted to UTC; local days and hours are "
-                             "taken in UTC. Pass --tz to use a local zone.")
-        return utc.astype("datetime64[us, UTC]")
-    if tz is None:
-        raise InputError("the times have no UTC offset (like +01:00), so their time zone is unknown.", file=label,
-                         column=column, value=times.text.iloc[0],
-                         fix="declare the zone they were recorded in, e.g. --tz Europe/Dublin "
-                             "(tz='Europe/Dublin' in Python).")
-    return _localise(times.clock(), times.text, tz, kind, queue, label, column, notes)
-
-
-def _has_nonzero_offset(text: pd.Series) -> bool:
-    """Whether any offset differs from +00:00; the distinct 6-character tails are few, so this is cheap."""
-    tails = pd.unique(text.str.slice(start=-6))
-    return any(re.search(r"[+-](?!00:?00$)\d{2}:?\d{2}$|[+-](?!00$)\d{2}$", str(t)) for t in tails)
-
-
-def _localise(naive: pd.Series, text: pd.Series, tz: str, kind: str, queue: pd.Series, label: str, column: str,
-              notes: list[str]) -> pd.Series:
-    """Wall-clock times in ``tz`` -> UTC, resolving the DST gap and the repeated hour.
-
-    Skipped times (spring forward) cannot exist: an error for interval data, shifted forward for
-    contact records. Repeated times (fall back) are read by file order: the first pass is summer time.
-    """
-    n = len(naive)
-    as_dst = naive.dt.tz_localize(tz, ambiguous=np.ones(n, dtype=bool), nonexistent="NaT")
-    as_std = naive.dt.tz_localize(tz, ambiguous=np.zeros(n, dtype=bool), nonexistent="NaT")
-    skipped = as_dst.isna()
-    if skipped.any():
-        row, value = _first(skipped, text)
-        if kind == "intervals":
-            raise InputError(f"this local time does not exist in {tz}: the clocks jump forward over it.",
-                             file=label, row=row, column=column, value=value,
-                             fix="remove the row (an interval cannot start in the skipped hour), or check --tz.")
-        notes.append(f"{int(skipped.sum())} contact(s) stamped in the hour skipped when clocks went forward "
-                     f"(first: row {row}, {value}) were moved to the first valid time.")
-        shifted = naive[skipped].dt.tz_localize(tz, nonexistent="shift_forward", ambiguous="NaT")
-        as_dst = as_dst.where(~skipped, shifted)
-        as_std = as_std.where(~skipped, shifted)
-    repeated = (as_dst != as_std) & ~skipped
-    if repeated.any():
-        first_pass = _first_pass(naive[repeated], queue[repeated], kind)
-        as_dst = as_dst.where(~repeated, as_dst[repeated].where(first_pass, as_std[repeated]))
-        days = sorted({f"{d:%Y-%m-%d}" for d in naive[repeated].dt.normalize().unique()})
-        notes.append(f"{int(repeated.sum())} row(s) fall in the hour repeated when clocks went back "
-                     f"({', '.join(days[:4])}{'...' if len(days) > 4 else ''}); read by file order: first pass "
-                     f"summer time, second pass standard time ({int((~first_pass).sum())} row(s)).")
-    return as_dst.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
-
-
-def _first_pass(naive: pd.Series, queue: pd.Series, kind: str) -> pd.Series:
-    """For times in a repeated hour: True where the row is the first (summer-time) occurrence.
-
-    Interval data: the first row of a queue with that wall-clock time is the first pass, the next the second.
-    Records: within a queue and day, every row after the clock first steps backwards is the second pass.
-    """
-    if kind == "intervals":
-        return naive.groupby([queue, naive]).cumcount() == 0
-    day = naive.dt.normalize()
-    keys = [queue, day]
-    stepped_back = naive.groupby(keys).diff() < pd.Timedelta(0)
-    return stepped_back.astype(int).groupby(keys).cumsum() == 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1337,7 +580,7 @@ def _check_alignment(frame: pd.DataFrame, steps: dict[str, int], label: str, col
         phase = _minutes(part) % step
         off_grid = off_minute | (phase != phase.mode().iloc[0])
         if off_grid.any():
-            row, value = _first(off_grid, text.loc[part.index])
+            row, value = first_row(off_grid, text.loc[part.index])
             raise InputError(f"this interval start is off the {step}-minute grid of the other rows of queue "
                              f"'{q}'.", file=label, row=row, column=column, value=value,
                              fix="interval starts must be whole multiples of the interval (e.g. 08:00, 08:15); "
@@ -1362,7 +605,7 @@ def _bin_days(ds: pd.Series, queue: pd.Series, zones: dict[str, str]) -> pd.Seri
     for zone in set(zones.values()):
         mask = queue.isin([q for q, z in zones.items() if z == zone])
         dates = ds[mask].dt.tz_convert(zone).dt.tz_localize(None).dt.normalize()
-        out[mask] = _local_midnights(dates, zone)
+        out[mask] = local_midnights(dates, zone)
     return out
 
 
@@ -1430,7 +673,7 @@ def _grid(first: pd.Timestamp, last: pd.Timestamp, step: int, zone: str) -> pd.D
     if step == 1440:
         days = pd.date_range(first.tz_convert(zone).tz_localize(None).normalize(),
                              last.tz_convert(zone).tz_localize(None).normalize(), freq="D")
-        return _local_midnights(days, zone)
+        return local_midnights(days, zone)
     return pd.date_range(first, last, freq=f"{step}min").as_unit("us")
 
 
@@ -1473,7 +716,7 @@ def _complete_queue(queue: str, data: pd.DataFrame, step: int, zone: str, config
     out.insert(0, "queue", queue)
     if zero_filled:
         notes.append(f"Queue '{queue}': {zero_filled:,} open interval(s) without contacts set to 0.")
-    gaps = [(queue, _local_midnights(pd.DatetimeIndex([s]), zone)[0], _local_midnights(pd.DatetimeIndex([e]), zone)[0])
+    gaps = [(queue, local_midnights(pd.DatetimeIndex([s]), zone)[0], local_midnights(pd.DatetimeIndex([e]), zone)[0])
             for s, e in stretches]
     return out[["queue", "ds", "y", "aht"]], gaps
 
