@@ -257,7 +257,8 @@ def _resolve_columns(frame: pd.DataFrame, column_map: ColumnMap, label: str,
         by_normal.setdefault(_normal(column), column)
     found = ", ".join(f"'{c}'" for c in frame.columns)
     roles: dict[str, str | None] = {}
-    for role in ("time", "count", "queue", "channel", "handle"):
+    order = ("time", "count", "queue", "channel", "handle")
+    for role in order:
         given = getattr(column_map, role)
         if given is not None:
             actual = by_normal.get(_normal(given))
@@ -265,8 +266,13 @@ def _resolve_columns(frame: pd.DataFrame, column_map: ColumnMap, label: str,
                 raise InputError(f"there is no column '{given}' for the {_ROLE_WORDS[role]} (found: {found}).",
                                  file=label, fix=f"give the exact header with {_FLAGS[role]}.")
             roles[role] = actual
-        else:
-            roles[role] = next((by_normal[c] for c in _CANDIDATES[role] if c in by_normal), None)
+    # Guessing comes second, and never takes a column the planner mapped to another role.
+    mapped = set(roles.values())
+    for role in order:
+        if role not in roles:
+            roles[role] = next((by_normal[c] for c in _CANDIDATES[role] if c in by_normal and by_normal[c] not in mapped),
+                               None)
+    roles = {role: roles[role] for role in order}
     if roles["time"] is None:
         raise_wrong_delimiter(frame, label, delimiter)
         names = ", ".join(_CANDIDATES["time"])

@@ -156,6 +156,13 @@ def test_records_counted_into_intervals_totals_kept(tmp_path):
     assert any("channels" in note for note in history.notes)  # queue taken from the channel
 
 
+def test_mapping_a_column_the_guess_would_take_for_another_role(tmp_path):
+    # The service-desk export: contact_type looks like a channel column, the planner maps it as the queue.
+    text = "opened_at,contact_type\n2024-02-05 08:01,Phone\n2024-02-05 08:20,Email\n2024-02-05 08:30,Phone\n"
+    history = load_history(write(tmp_path, "r.csv", text), tz=LONDON, columns=ColumnMap(queue="contact_type"))
+    assert history.frame.groupby("queue")["y"].sum().to_dict() == {"Email": 1, "Phone": 2}
+
+
 def test_records_hourly_and_default_queue(tmp_path):
     text = "timestamp\n2024-02-05T08:01:00Z\n2024-02-05T08:59:00Z\n2024-02-05T09:30:00Z\n"
     history = load_history(write(tmp_path, "r.csv", text), interval_minutes=60, default_queue="desk")

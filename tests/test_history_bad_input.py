@@ -130,7 +130,12 @@ def test_unknown_column_role():
 
 def test_one_column_for_two_roles(tmp_path):
     assert "used for both time and count" in fails(write(tmp_path, "c.csv", "ds,y\n2024-01-01,1\n"),
-                                                   columns=ColumnMap(count="ds"))
+                                                   columns=ColumnMap(time="ds", count="ds"))
+
+
+def test_a_mapped_column_is_not_guessed_for_another_role(tmp_path):
+    assert "no time column found" in fails(write(tmp_path, "c.csv", "ds,y\n2024-01-01,1\n"),
+                                           columns=ColumnMap(count="ds"))
 
 
 # ---------------------------------------------------------------------------------------------- dates & zones
