@@ -19,17 +19,9 @@ from forecasting.intraday import DAILY
 from forecasting.models import GRANULARITIES, MAX_HORIZON_DAYS, METHODS, QueueForecast, QueueSettings
 from forecasting.validation import InputError
 from ui import state
+from ui.charts import EVENT_COLOURS
 
-EVENT_COLOURS = {"launch": "#2ca02c", "campaign": "#ff7f0e", "outage": "#d62728", "holiday": "#9467bd",
-                 "other": "#8c564b"}
 CACHE_ENTRIES = 64  # per-queue results kept (digest -> result), shared by sessions
-
-
-@st.cache_data(show_spinner="Loading the sample history...")
-def _sample_history():
-    from forecasting.history import load_history
-
-    return load_history(state.SAMPLE_HISTORY, queues=state.sample_queues())
 
 
 @st.cache_resource
@@ -73,7 +65,7 @@ def event_editor(queues: list[str]) -> pd.DataFrame | None:
     """The events table (add, edit, remove rows) plus a quick 'add event' form; None if invalid."""
     events = st.session_state.get("events")
     if events is None:
-        events = load_events(state.SAMPLE_EVENTS, known_queues=queues)
+        events = state.sample()[1]
         st.session_state["events"] = events
     with st.expander("Events: launches, campaigns, holidays, outages", expanded=False):
         st.caption("Times are each queue's local wall clock. Past events are learned from; a future event of a "
@@ -202,10 +194,9 @@ def show(results: dict[str, QueueForecast], tasks: dict[str, QueueTask], events:
 
 
 st.title("Forecast")
-history = st.session_state.get("history")
-if history is None:
+if "history" not in st.session_state:
     st.info("No history loaded on the History page: showing the bundled sample.")
-    history = _sample_history()
+history = state.history()
 configs = state.queues()
 all_queues = sorted(history.frame["queue"].unique())
 left, mid, right = st.columns(3)

@@ -18,13 +18,6 @@ COMMON_ZONES = ["Europe/London", "Europe/Dublin", "America/New_York", "America/C
                 "Asia/Manila", "Asia/Kolkata", "Australia/Sydney", "UTC"]
 
 
-@st.cache_data(show_spinner="Loading the sample history...")
-def load_sample() -> tuple[History, pd.DataFrame]:
-    queues = state.sample_queues()
-    history = load_history(state.SAMPLE_HISTORY, queues=queues)
-    return history, load_events(state.SAMPLE_EVENTS, known_queues=list(queues))
-
-
 @st.cache_data(show_spinner="Reading and validating the file...", max_entries=4)
 def load_upload(data: bytes, name: str, tz: str | None, columns: tuple, interval: int | None,
                 queues_data: bytes | None) -> History:
@@ -165,7 +158,7 @@ choice = st.radio("Data", ["Bundled sample", "Upload a file"], horizontal=True,
                   help="The sample is two years of a four-queue contact centre (UK phone and chat, US phone, email).")
 if choice == "Bundled sample":
     st.session_state.pop("queues", None)
-    loaded = load_sample()
+    loaded = state.sample()
 else:
     loaded = upload_form()
 if loaded is not None:

@@ -111,12 +111,12 @@ else:
             forecast = read_forecast(upload.getvalue(), name=upload.name)
             st.caption(f"Forecast: {upload.name}.")
         else:
-            loaded = st.session_state.get("history")
-            usable = loaded is not None and set(loaded.frame["queue"]) <= set(configured)
-            history = loaded.frame if usable else state.sample_history()
+            loaded = state.history()
+            usable = set(loaded.frame["queue"]) <= set(configured)
+            history = (loaded if usable else state.sample()[0]).frame
             weeks = st.slider("Horizon (weeks)", 1, 6, 2, key="staffing_weeks")
             forecast = recent_average_forecast(history, {q: c.timezone for q, c in configured.items()}, weeks)
-            st.caption(f"Forecast: the average of the last 4 weeks of {'the loaded' if usable else 'the sample'} "
+            st.caption(f"Forecast: the average of the last 4 weeks of {loaded.source_name if usable else 'the sample'} "
                        "history (run the Forecast page for a Prophet forecast).")
     except InputError as err:
         st.error(str(err))

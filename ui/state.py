@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from forecasting.calendar import load_events
+from forecasting.history import History, load_history
 from forecasting.queues import QueueConfig, load_queues
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -30,11 +32,15 @@ def sample_queues() -> dict[str, QueueConfig]:
 
 
 @st.cache_data(show_spinner="Loading the sample history...")
-def sample_history() -> pd.DataFrame:
-    """The bundled sample as the long ``queue, ds, y, aht`` frame (ds in UTC)."""
-    frame = pd.read_csv(SAMPLE_HISTORY)
-    frame["ds"] = pd.to_datetime(frame["ds"], utc=True)
-    return frame
+def sample() -> tuple[History, pd.DataFrame]:
+    """The bundled sample through the same ingestion as an upload: (history, events)."""
+    queues = sample_queues()
+    return load_history(SAMPLE_HISTORY, queues=queues), load_events(SAMPLE_EVENTS, known_queues=list(queues))
+
+
+def history() -> History:
+    """The history loaded on the History page, else the sample's."""
+    return st.session_state.get("history") or sample()[0]
 
 
 def queues() -> dict[str, QueueConfig]:
