@@ -22,7 +22,7 @@ def page() -> AppTest:
 
 def test_page_asks_for_settings_and_shows_the_event_calendar(page):
     assert not page.exception
-    assert page.multiselect[0].value == ["email"]  # first queue preselected, one queue keeps it light
+    assert page.multiselect[0].value == ["uk_phone"]  # first configured queue, one queue keeps it light
     assert any(w.label == "Run forecast" for w in page.button)
     assert page.data_editor(key="events_table").value["name"].str.startswith("Launch").any()
 
@@ -42,3 +42,5 @@ def test_short_forecast_shows_chart_table_and_download(page):
     forecast = page.session_state["forecast"]
     assert set(forecast.columns) == {"queue", "ds", "yhat", "yhat_lower", "yhat_upper", "aht"}
     assert (forecast["yhat"] >= 0).all() and len(forecast) == 7 * 24
+    sunday = forecast["ds"].dt.tz_convert("Europe/London").dt.day_of_week == 6
+    assert (forecast.loc[sunday, "yhat"] == 0).all() and forecast.loc[~sunday, "yhat"].sum() > 0, "closed Sundays"
