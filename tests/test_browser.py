@@ -69,7 +69,7 @@ def test_app_opens_with_the_sample_and_draws_the_charts(server, browser, tmp_pat
     page.get_by_role("heading", name="Contact history").wait_for(timeout=90_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
     assert page.locator(".js-plotly-plot").count() >= 1
-    page.get_by_text("Busiest interval").wait_for()
+    page.locator("[data-testid='stMetricLabel']", has_text="Busiest interval").wait_for()
     page.screenshot(path=str(tmp_path / "history.png"), full_page=True)
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
@@ -94,7 +94,7 @@ def test_a_bad_upload_is_explained_and_a_good_one_is_summarised(server, browser,
         for d in range(3, 10) for h in range(9, 17) for m in (1, 20, 40)]
     good.write_text("\n".join(rows) + "\n")
     page.locator("input[type=file]").first.set_input_files(str(good))
-    page.get_by_text("Busiest interval").wait_for(timeout=60_000)
+    page.locator("[data-testid='stMetricLabel']", has_text="Busiest interval").wait_for(timeout=60_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
