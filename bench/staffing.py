@@ -11,12 +11,39 @@
 """
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+GRID_CALLS = np.unique(np.round(np.geomspace(10, 1_000_000, 16)))
+GRID_AHTS = np.array([180.0, 240.0, 300.0, 420.0, 600.0])
+GRID_TARGETS = [(0.8, 20.0), (0.9, 30.0), (0.5, 120.0)]
+
+
+def peer_grid() -> None:
+    """Child process: pyworkforce's raw agents on the grid, as JSON on stdout.
+
+    pyworkforce pulls in ortools, whose bundled HiGHS and highspy's (loaded by our modules through
+    pulp) break each other's symbols in one process, so the peer runs on its own.
+    """
+    from pyworkforce.queuing import ErlangC
+
+    grid_c, grid_h = (g.ravel() for g in np.meshgrid(GRID_CALLS, GRID_AHTS))
+    began = time.perf_counter()
+    agents = [[int(ErlangC(transactions=c, aht=h / 60, asa=answer / 60, interval=60)
+                   .required_positions(sl)["raw_positions"]) for c, h in zip(grid_c, grid_h)]
+              for sl, answer in GRID_TARGETS]
+    print(json.dumps({"seconds": time.perf_counter() - began, "agents": agents}))
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--peer"]:
+    peer_grid()
+    sys.exit(0)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -53,25 +80,20 @@ def _why(calls: float, aht: float, sl: float, answer: float, ours: int, theirs: 
 
 
 def bench_pyworkforce() -> None:
-    try:
-        from pyworkforce.queuing import ErlangC
-    except ImportError:
-        print("2. pyworkforce is not installed (pip install -r requirements-bench.txt): comparison skipped")
+    child = subprocess.run([sys.executable, __file__, "--peer"], capture_output=True, text=True)
+    if child.returncode:
+        print(f"2. pyworkforce did not run ({child.stderr.strip().splitlines()[-1]}); `make bench` installs it: "
+              "comparison skipped")
         return
-    calls = np.unique(np.round(np.geomspace(10, 1_000_000, 16)))
-    ahts = np.array([180.0, 240.0, 300.0, 420.0, 600.0])
-    targets = [(0.8, 20.0), (0.9, 30.0), (0.5, 120.0)]
-    grid_c, grid_h = (g.ravel() for g in np.meshgrid(calls, ahts))
-    ours, theirs = [], []
+    peer = json.loads(child.stdout)
+    targets = GRID_TARGETS
+    grid_c, grid_h = (g.ravel() for g in np.meshgrid(GRID_CALLS, GRID_AHTS))
+    ours = []
     began = time.perf_counter()
     for sl, answer in targets:
         ours.append(erlang.required_agents(grid_c, grid_h, 3600, target_sl=sl, answer_time=answer))
     ours_time = time.perf_counter() - began
-    began = time.perf_counter()
-    for sl, answer in targets:
-        theirs.append(np.array([ErlangC(transactions=c, aht=h / 60, asa=answer / 60, interval=60)
-                                .required_positions(sl)["raw_positions"] for c, h in zip(grid_c, grid_h)]))
-    their_time = time.perf_counter() - began
+    theirs, their_time = [np.array(a) for a in peer["agents"]], peer["seconds"]
     points = len(targets) * grid_c.size
     same = sum(int((o == t).sum()) for o, t in zip(ours, theirs))
     print(f"2. pyworkforce grid: {points} points (10 to 1,000,000 calls/hour x AHT 180-600 s x {len(targets)} targets)")
