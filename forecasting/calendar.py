@@ -20,23 +20,33 @@ EVENT_KINDS = ("launch", "campaign", "holiday", "outage", "other")
 EVENT_COLUMNS = ["name", "kind", "start", "end", "queues", "lift", "decay_days"]
 
 
-def parse_country(code: str) -> tuple[str, str | None]:
-    """``"GB-ENG"`` -> ("GB", "ENG"); ``"US"`` -> ("US", None). Raises ValueError for unknown codes."""
-    country, _, subdiv = code.strip().upper().partition("-")
+def parse_country(code: str) -> tuple[str, str | None, tuple[str, ...]]:
+    """``"GB-ENG"`` -> ("GB", "ENG", ("public",)); ``"BR+optional"`` -> ("BR", None, ("public", "optional")).
+
+    A ``+category`` suffix adds holiday categories of the ``holidays`` package that the centre also
+    observes (Brazil's optional days such as Corpus Christi, bank holidays...). Raises ValueError.
+    """
+    base, *extra = code.strip().split("+")
+    country, _, subdiv = base.strip().upper().partition("-")
     supported = holidays.list_supported_countries()
     if country not in supported:
         raise ValueError(f"'{code}' is not a country code the holidays package knows (e.g. GB, US, IE)")
     if subdiv and subdiv not in supported[country]:
         raise ValueError(f"'{code}': {country} has no subdivision '{subdiv}' (known: {', '.join(supported[country])})")
-    return country, subdiv or None
+    categories = ("public", *(c.strip().lower() for c in extra if c.strip()))
+    known = holidays.country_holidays(country).supported_categories
+    unknown = [c for c in categories if c not in known]
+    if unknown:
+        raise ValueError(f"'{code}': {country} has no holiday category '{unknown[0]}' (known: {', '.join(known)})")
+    return country, subdiv or None, categories
 
 
 def country_holidays(code: str, years: range | list[int]) -> dict[dt.date, str]:
-    """Public holidays of a country (``GB``, ``GB-ENG``, ``US``...) for the given years: date -> name."""
+    """Public holidays (plus any ``+category``) of ``GB``, ``GB-ENG``, ``BR+optional``... for the years: date -> name."""
     if not code:
         return {}
-    country, subdiv = parse_country(code)
-    return dict(holidays.country_holidays(country, subdiv=subdiv, years=list(years)))
+    country, subdiv, categories = parse_country(code)
+    return dict(holidays.country_holidays(country, subdiv=subdiv, years=list(years), categories=categories))
 
 
 def _read(source: str | Path | bytes | pd.DataFrame, name: str | None) -> tuple[pd.DataFrame, str]:
