@@ -6,7 +6,6 @@ One row per queue. Opening hours are given per weekday in the queue's local time
 from __future__ import annotations
 
 import io
-import zoneinfo
 from pathlib import Path
 from typing import Literal
 
@@ -14,7 +13,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from forecasting.calendar import parse_country
-from forecasting.validation import InputError
+from forecasting.validation import InputError, check_timezone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Channel = Literal["phone", "chat", "email"]
@@ -65,11 +64,7 @@ class QueueConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not an IANA time zone (e.g. Europe/Dublin, America/New_York)") from None
-        return value
+        return check_timezone(value)
 
     @field_validator("country")
     @classmethod

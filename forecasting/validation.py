@@ -6,7 +6,18 @@ are wrong and say what to do. Rows are numbered as a spreadsheet shows them
 """
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
+
+
+def check_timezone(value: str) -> str:
+    """``value`` if it is an IANA time zone; ValueError in planner's words otherwise (for pydantic validators)."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{value}' is not an IANA time zone (e.g. Europe/Dublin, America/New_York, "
+                         "Asia/Manila)") from None
+    return value
 
 
 class InputError(ValueError):
