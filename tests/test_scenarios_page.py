@@ -1,0 +1,26 @@
+"""Scenarios page through Streamlit's AppTest: KPI cards, side-by-side table, download, hiring plan."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.mark.slow
+def test_scenarios_page_compares_and_plans(monkeypatch, tmp_path):
+    monkeypatch.setenv("WFM_DATABASE_URL", f"sqlite:///{tmp_path / 'page.sqlite'}")
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("ui/scenarios.py")
+    at.run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert {"Required FTE", "Weekly cost", "Service level", "Occupancy"} <= set(labels)
+    table = at.dataframe[0].value
+    assert {"Base plan", "Volume +15% and a March launch", "Service 90/20"} <= set(table.columns)
+    assert "Required FTE" in set(table["measure"])
+    assert any("comparison" in b.label for b in at.get("download_button"))
+    assert any("hiring" in s.value.lower() for s in at.subheader)
+    assert not at.error
