@@ -41,6 +41,14 @@ def parse_country(code: str) -> tuple[str, str | None, tuple[str, ...]]:
     return country, subdiv or None, categories
 
 
+def check_country(code: str | None) -> str:
+    """A holiday-country code as configs store it (upper case, "" for none); ValueError if unknown."""
+    code = (code or "").strip().upper()
+    if code:
+        parse_country(code)
+    return code
+
+
 def country_holidays(code: str, years: range | list[int]) -> dict[dt.date, str]:
     """Public holidays (plus any ``+category``) of ``GB``, ``GB-ENG``, ``BR+optional``... for the years: date -> name."""
     if not code:

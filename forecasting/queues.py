@@ -12,7 +12,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from forecasting.calendar import parse_country
+from forecasting.calendar import check_country
 from forecasting.validation import InputError, check_timezone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -69,10 +69,7 @@ class QueueConfig(BaseModel):
     @field_validator("country")
     @classmethod
     def _country(cls, value: str) -> str:
-        value = (value or "").strip().upper()
-        if value:
-            parse_country(value)
-        return value
+        return check_country(value)
 
     @field_validator(*(f"open_{d}" for d in WEEKDAYS))
     @classmethod

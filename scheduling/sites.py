@@ -46,7 +46,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from forecasting.calendar import parse_country
+from forecasting.calendar import check_country
 from forecasting.validation import InputError, check_timezone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -177,10 +177,7 @@ class Site(BaseModel):
     @field_validator("holiday_country")
     @classmethod
     def _country(cls, value: str) -> str:
-        value = (value or "").strip().upper()
-        if value:
-            parse_country(value)
-        return value
+        return check_country(value)
 
     def night_minutes(self, start_local: int, length: int) -> int:
         """Minutes of ``[start_local, start_local + length)`` (local wall minutes) inside the night hours."""
