@@ -476,6 +476,10 @@ def measure(required: pd.DataFrame, queues: Mapping[str, QueueConfig], sites: Ma
     weekly["service_level"] = [_weighted(p["service_level"], p["calls"]) for _, p in queued.groupby("week")] \
         if len(queued) else math.nan
     weekly["occupancy"] = [_weighted(p["occupancy"], p["agents"]) for _, p in frame.groupby("week")]
+    # A few hours spilling past the horizon into the next week would chart as a near-empty week.
+    full = days.to_numpy() >= 6.5
+    if full.any():
+        weekly = weekly[full].reset_index(drop=True)
 
     contacts = frame["calls"].sum() / weeks
     cost = frame["cost"].sum() / weeks

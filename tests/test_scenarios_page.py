@@ -21,6 +21,9 @@ def test_scenarios_page_compares_and_plans(monkeypatch, tmp_path):
     table = at.dataframe[0].value
     assert {"Base plan", "Volume +15% and a March launch", "Service 90/20"} <= set(table.columns)
     assert "Required FTE" in set(table["measure"])
+    rows = table.set_index("measure")
+    assert rows.loc["Service level", "Base plan"].endswith("%") and rows.loc["Overtime hours", "Base plan"] == "n/a"
+    assert float(rows.loc["Required FTE", "Service 90/20: change"]) > 0, "90/20 needs more people than 80/20"
     assert any("comparison" in b.label for b in at.get("download_button"))
     assert any("hiring" in s.value.lower() for s in at.subheader)
     assert not at.error

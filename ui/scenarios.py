@@ -30,6 +30,30 @@ STARTERS = [Scenario(name="Volume +15% and a March launch", volume_growth_percen
                      description="Answer 90% of calls and chats within 20 seconds instead of 80%.")]
 
 
+UNIT_FORMATS = {"FTE": "{:,.1f}", "per week": "{:,.0f}", "per contact": "{:,.2f}", "contacts": "{:,.0f}",
+                "share": "{:.1%}", "seconds": "{:,.1f} s", "hours per week": "{:,.1f}"}
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """The side-by-side table as text an executive reads: each measure in its own unit, n/a where unknown."""
+    units = {label: unit for label, unit, _ in KPIS.values()}
+    out = table.copy().astype(object)
+    for i, measure in table["measure"].items():
+        style = UNIT_FORMATS.get(units.get(measure), "{:,.2f}")
+        for column in table.columns[1:]:
+            value = table.at[i, column]
+            if value is None or pd.isna(value):
+                out.at[i, column] = "n/a"
+            elif column.endswith("change %"):
+                out.at[i, column] = f"{value:+.1f}%"
+            elif column.endswith(": change"):
+                out.at[i, column] = ("+" if value > 0 else "") + (
+                    f"{value * 100:.1f} pts" if units.get(measure) == "share" else style.format(value))
+            else:
+                out.at[i, column] = style.format(value)
+    return out
+
+
 @st.cache_resource
 def stage_cache() -> StageCache:
     return StageCache()
@@ -230,7 +254,7 @@ def main() -> None:
 
     long = compare(results)
     st.subheader("Side by side", help="Weekly figures. 'change' is the difference from the base plan.")
-    st.dataframe(comparison_table(long), hide_index=True)
+    st.dataframe(readable(comparison_table(long)), hide_index=True)
     st.download_button("Download the comparison (CSV)", long.to_csv(index=False).encode(),
                        file_name="scenario_comparison.csv", mime="text/csv")
     left, right = st.columns(2)
