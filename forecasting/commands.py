@@ -26,6 +26,7 @@ from forecasting.events import check_events
 from forecasting.history import ColumnMap, History, load_history, summarise
 from forecasting.models import GRANULARITIES, MAX_HORIZON_DAYS, METHODS, QueueSettings
 from forecasting.queues import QueueConfig, load_queues
+from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
 
 
@@ -174,7 +175,7 @@ def run_forecast(args: argparse.Namespace) -> int:
     out = pd.concat(frames, ignore_index=True)
     out["ds"] = out["ds"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")  # UTC inside, with its offset spelled out
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out, index=False, float_format="%.3f")
+    Path(args.out).write_bytes(to_safe_csv(out, float_format="%.3f"))
     _say(f"wrote {args.out}: {len(out):,} rows, {out['queue'].nunique()} queue(s)")
     return 0
 

@@ -17,6 +17,7 @@ from forecasting.engine import BacktestPlan, QueueTask, backtest_task, combine, 
 from forecasting.events import check_events
 from forecasting.intraday import DAILY
 from forecasting.models import GRANULARITIES, MAX_HORIZON_DAYS, METHODS, QueueForecast, QueueSettings
+from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
 from ui import state
 from ui.charts import EVENT_COLOURS
@@ -95,7 +96,7 @@ def event_editor(queues: list[str]) -> pd.DataFrame | None:
                                 column_config={"kind": st.column_config.SelectboxColumn(options=list(EVENT_KINDS)),
                                                "lift": st.column_config.NumberColumn(format="%.2f")})
     try:
-        clean = load_events(edited.fillna(""), known_queues=queues, name="events table")
+        clean = load_events(edited.astype(object).fillna(""), known_queues=queues, name="events table")
         check_events(clean, queues, label="events table")
     except InputError as err:
         st.error(str(err))
@@ -189,7 +190,7 @@ def show(results: dict[str, QueueForecast], tasks: dict[str, QueueTask], events:
         tables = _cached_run(backtest_task, list(tasks.values()), BacktestPlan(origins=3), label="backtesting")
         st.dataframe(pd.concat([t for t, _ in tables.values()], ignore_index=True), hide_index=True)
     out = forecast.assign(ds=forecast["ds"].dt.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
-    st.download_button("Download the forecast (CSV)", out.to_csv(index=False, float_format="%.3f"),
+    st.download_button("Download the forecast (CSV)", to_safe_csv(out, float_format="%.3f"),
                        file_name="forecast.csv", mime="text/csv")
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from forecasting.engine import combine, forecast_queues, make_tasks
 from forecasting.models import QueueSettings
+from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
 from planning.capacity import check_plan, hours_per_contact, make_inputs, recommend, weekly_required_fte
 from planning.scenarios import (BASE_NAME, KPIS, BaseInputs, Scenario, StageCache, compare, comparison_table,
@@ -255,7 +256,7 @@ def main() -> None:
     long = compare(results)
     st.subheader("Side by side", help="Weekly figures. 'change' is the difference from the base plan.")
     st.dataframe(readable(comparison_table(long)), hide_index=True)
-    st.download_button("Download the comparison (CSV)", long.to_csv(index=False).encode(),
+    st.download_button("Download the comparison (CSV)", to_safe_csv(long),
                        file_name="scenario_comparison.csv", mime="text/csv")
     left, right = st.columns(2)
     left.plotly_chart(weekly_chart(results, "required_fte", "People needed (FTE)"), use_container_width=True)

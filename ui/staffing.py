@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from forecasting.baselines import recent_weeks_average
 from forecasting.queues import QueueConfig
+from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
 from scheduling.requirements import apply_targets, carried_backlog, read_forecast, requirements, targets_frame, totals
 from scheduling.shrinkage import load_shrinkage
@@ -138,6 +139,8 @@ except InputError as err:
     st.error(str(err))
     st.stop()
 st.session_state["requirements"] = result
+st.session_state["staffed_forecast"] = forecast
+st.session_state["staffed_queues"] = queues
 
 summary = totals(result, hours_per_fte).set_index("queue")
 before = totals(baseline, hours_per_fte).set_index("queue")
@@ -162,5 +165,5 @@ st.plotly_chart(heatmap(part, queues[queue]), width="stretch")
 st.subheader("Required agents against the forecast")
 st.plotly_chart(required_vs_forecast(part, queues[queue]), width="stretch")
 
-st.download_button("Download requirements CSV", result.to_csv(index=False).encode(), file_name="requirements.csv",
+st.download_button("Download requirements CSV", to_safe_csv(result), file_name="requirements.csv",
                    mime="text/csv", key="staffing_download")
