@@ -74,14 +74,25 @@ def make_tasks(history: pd.DataFrame, settings: dict[str, QueueSettings], events
                interval_minutes: int | None = None, **options) -> list[QueueTask]:
     """One task per queue of ``history`` (``queue, ds, y[, aht]``); ``options`` are the other QueueTask fields.
 
-    Queues without settings are forecast in UTC with no holiday country and inferred hours.
+    Queues without settings are forecast in UTC with no holiday country and inferred hours. Without a
+    ``train_end``, every queue forecasts from the same local date, the day after the latest day of
+    history in any queue: a queue closed on Sundays must not start its week a day before the others.
     """
+    if options.get("train_end") is None and not history.empty:
+        options["train_end"] = _common_start(history, settings)
     tasks = []
     for queue, rows in history.groupby("queue", sort=True):
         frame = rows.drop(columns="queue").sort_values("ds").reset_index(drop=True)
         tasks.append(QueueTask(settings.get(queue, QueueSettings(queue)), frame,
                                interval_minutes or infer_step(frame), events_for_queue(events, queue), **options))
     return tasks
+
+
+def _common_start(history: pd.DataFrame, settings: dict[str, QueueSettings]) -> pd.Timestamp:
+    """The day after the latest local date of history over all queues (each in its own time zone)."""
+    last = [rows["ds"].max().tz_convert(settings[q].timezone if q in settings else "UTC").tz_localize(None).normalize()
+            for q, rows in history.groupby("queue", sort=False)]
+    return max(last) + pd.Timedelta(days=1)
 
 
 def forecast_task(task: QueueTask) -> QueueForecast:
