@@ -1,0 +1,210 @@
+"""Real solves of small shift plans with answers known independently (by hand or by brute force)."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scheduling.optimiser import PlanOptions, Weights, build_model, plan_shifts
+from scheduling.sites import load_overtime, load_requirements, load_sites, load_templates
+from scheduling.shifts import fold_into_weeks
+
+DAY = "2025-06-03"          # a Tuesday, no DST change, no holiday
+
+
+def sites(**change):
+    row = {"site": "A", "timezone": "UTC", "queues": "q", "earliest_start": "00:00", "latest_start": "23:00",
+           "max_agents": 100, "hourly_cost": 20, "night_premium": 0, "overtime_multiplier": 1.5, **change}
+    return load_sites(pd.DataFrame([row]))
+
+
+def templates(*rows):
+    base = {"template": "8h", "length_minutes": 480, "breaks": "", "start_step_minutes": 60, "allowed_days": "Mon-Sun",
+            "days_per_week": 7, "days_off_rule": "any"}
+    return load_templates(pd.DataFrame([{**base, **row} for row in rows] or [base]))
+
+
+def hourly(values: dict[int, float], day: str = DAY, days: int = 1, upper: dict[int, float] | None = None,
+           queue: str = "q") -> pd.DataFrame:
+    """Requirement per UTC hour (the same every day); ``upper`` raises the band in some hours."""
+    ds = pd.date_range(day, periods=24 * days, freq="60min", tz="UTC")
+    base = np.array([values.get(t.hour, 0.0) for t in ds])
+    high = np.array([(upper or {}).get(t.hour, values.get(t.hour, 0.0)) for t in ds])
+    return pd.DataFrame({"queue": queue, "ds": ds, "scheduled": base, "scheduled_upper": high})
+
+
+def plan(frame, site, tmpl, overtime=None, **options):
+    options.setdefault("time_limit", 30)
+    return plan_shifts(load_requirements(frame, site), site, tmpl, overtime, PlanOptions(**options))
+
+
+def test_constant_requirement_of_ten_over_eight_hours_is_ten_eight_hour_shifts():
+    site = sites()
+    result = plan(hourly({h: 10 for h in range(9, 17)}), site, templates())
+    assert result.shifts["count"].sum() == 10
+    assert set(result.shifts["start_local"]) == {"09:00"}
+    assert result.report.status == "optimal" and result.report.gap == pytest.approx(0, abs=1e-6)
+    assert result.report.objective == pytest.approx(10 * 8 * 20)
+    assert result.coverage["shortfall"].sum() == 0
+
+
+def test_matches_a_brute_force_optimum():
+    site = sites(earliest_start="08:00", latest_start="12:00")
+    tmpl = templates({"template": "4h", "length_minutes": 240})
+    need = {8: 2, 9: 3, 10: 3, 11: 1, 12: 2, 13: 4, 14: 2, 15: 1}
+    weights = Weights(shortfall=100, overstaffing=2)
+    result = plan(hourly(need), site, tmpl, weights=weights)
+
+    def cost(x):   # x[i] agents start at 08:00 + i hours and work 4 hours
+        cover = {h: sum(x[i] for i in range(5) if 8 + i <= h < 12 + i) for h in range(24)}
+        return (80 * sum(x) + sum(100 * max(need.get(h, 0) - c, 0) + 2 * max(c - need.get(h, 0), 0)
+                                  for h, c in cover.items()))
+    best = min(cost(x) for x in itertools.product(range(5), repeat=5))
+    assert result.report.objective == pytest.approx(best)
+    assert result.report.bound <= best + 1e-6
+
+
+def test_breaks_stay_in_their_windows_and_flexible_breaks_need_no_more_than_fixed_ones():
+    site = sites()
+    tmpl = templates({"template": "8h", "length_minutes": 480, "breaks": "30 unpaid @ 2:00-5:00",
+                      "start_step_minutes": 60})
+    need = hourly({h: 6 for h in range(8, 20)})
+    flexible = plan(need, site, tmpl)
+    fixed = plan(need, site, tmpl, flexible_breaks=False)
+    for _, row in flexible.shifts.iterrows():
+        assert all(120 <= offset <= 300 for offset in row["break_offsets"])
+    assert flexible.report.objective <= fixed.report.objective + 1e-6
+    assert flexible.coverage["shortfall"].sum() <= fixed.coverage["shortfall"].sum() + 1e-9
+    assert flexible.shifts["count"].sum() <= fixed.shifts["count"].sum()
+
+
+def test_overtime_covers_only_the_upper_band():
+    site = sites(earliest_start="09:00", latest_start="09:00")
+    tmpl = templates()
+    rules = load_overtime(pd.DataFrame([{"site": "all", "sides": "after", "min_minutes": 30, "max_minutes": 120,
+                                         "step_minutes": 30, "max_hours_per_agent_week": 8}]), sites=site)
+    need = {h: 5 for h in range(9, 17)}
+    with_band = plan(hourly(need, upper={17: 2}), site, tmpl, rules)
+    assert with_band.shifts["count"].sum() == 5
+    blocks = with_band.overtime
+    assert blocks["count"].sum() == 2 and set(blocks["start_utc"].dt.hour) == {17}
+    assert (blocks["minutes"] == 60).all() and (blocks["side"] == "after").all()
+    assert set(blocks["start_utc"]) <= set(with_band.shifts["end_utc"])       # each extends a planned shift
+    band = with_band.coverage.set_index(with_band.coverage["ds"].dt.hour)
+    assert band.loc[17, "overtime"] == pytest.approx(2) and band.loc[17, "upper_shortfall"] == pytest.approx(0)
+    assert band.drop(index=17)["overtime"].sum() == 0
+    without_band = plan(hourly(need), site, tmpl, rules)
+    assert without_band.overtime.empty
+
+
+def test_shortfall_is_reported_when_no_site_can_start_the_needed_shifts():
+    site = sites(earliest_start="08:00", latest_start="10:00")
+    tmpl = templates({"template": "4h", "length_minutes": 240})
+    result = plan(hourly({9: 3, 10: 3, 20: 4, 21: 4}), site, tmpl)
+    assert any("20:00-22:00 UTC needs 4 agents on queue q" in w for w in result.warnings)
+    short = result.coverage.set_index(result.coverage["ds"].dt.hour)["shortfall"]
+    assert short[20] == pytest.approx(4) and short[21] == pytest.approx(4) and short[9] == 0
+
+
+def test_five_of_seven_tours_staff_every_day_in_whole_agents():
+    # 4 agents every day = 28 shifts a week; people working 5 days of 7 come in whole weeks: 6 agents.
+    site = sites()
+    tmpl = templates({"template": "8h", "days_per_week": 5, "days_off_rule": "consecutive"})
+    result = plan(hourly({h: 4 for h in range(9, 17)}, day="2025-06-02", days=7), site, tmpl, time_limit=60)
+    assert result.shifts["count"].sum() == 30
+    assert result.tours["count"].sum() == 6
+    daily = result.shifts.groupby("date_local")["count"].sum()
+    assert (daily >= 4).all() and len(daily) == 7
+    worked = {d: 0 for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+    for row in result.tours.itertuples():
+        assert len(row.pattern.split(";")) == 5
+        for d in row.pattern.split(";"):
+            worked[d] += row.count
+    assert sorted(worked.values()) == sorted(daily.to_numpy())
+    assert result.coverage["shortfall"].sum() == 0
+
+
+def test_a_dst_week_keeps_09_00_local_starts():
+    # Dublin springs forward on Sunday 30 March 2025; the need is 09:00-17:00 Dublin time every day.
+    site = sites(timezone="Europe/Dublin")
+    ds = pd.date_range("2025-03-24", periods=7 * 24, freq="60min", tz="UTC")
+    local = ds.tz_convert("Europe/Dublin")
+    need = pd.DataFrame({"queue": "q", "ds": ds, "scheduled": np.where((local.hour >= 9) & (local.hour < 17), 3.0, 0)})
+    result = plan(need, site, templates(), time_limit=60)
+    assert set(result.shifts["start_local"]) == {"09:00"}
+    sunday = result.shifts[result.shifts["date_local"] == pd.Timestamp("2025-03-30").date()]
+    assert sunday["start_utc"].dt.hour.unique().tolist() == [8]
+    assert result.shifts["count"].sum() == 21 and result.coverage["shortfall"].sum() == 0
+
+
+def test_headcount_cap_leaves_a_reported_shortfall():
+    result = plan(hourly({h: 5 for h in range(9, 17)}), sites(max_agents=3), templates())
+    assert result.shifts["count"].sum() == 3
+    assert result.coverage["shortfall"].sum() == pytest.approx(2 * 8)
+
+
+def test_an_open_horizon_does_not_wrap_round():
+    site = sites(earliest_start="20:00", latest_start="23:00")
+    need = hourly({0: 2, 1: 2, 22: 2, 23: 2})
+    cyclic = plan(need, site, templates({"template": "4h", "length_minutes": 240}))
+    assert cyclic.coverage["shortfall"].sum() == 0
+    open_day = plan(need, site, templates({"template": "4h", "length_minutes": 240}), cyclic=False)
+    short = open_day.coverage.set_index(open_day.coverage["ds"].dt.hour)["shortfall"]
+    assert short[0] == pytest.approx(2) and short[22] == 0
+
+
+def test_cbc_gives_the_same_optimum():
+    need = hourly({h: 10 for h in range(9, 17)})
+    highs = plan(need, sites(), templates())
+    cbc = plan(need, sites(), templates(), solver="cbc")
+    assert cbc.report.solver == "cbc"
+    assert cbc.report.objective == pytest.approx(highs.report.objective)
+
+
+def test_model_size_is_reported_and_columns_are_distinct():
+    model = build_model(load_requirements(hourly({h: 3 for h in range(9, 17)}), sites()), sites(), templates())
+    assert model.size["shift_columns"] == 24 and model.size["columns"] > model.size["shift_columns"]
+    keys = model.columns[["site", "queue", "template", "slot"]]
+    assert not keys.duplicated().any()
+
+
+def test_local_search_alone_builds_a_feasible_plan_from_nothing():
+    # What the solve falls back to when the LP does not finish in time: no shifts, then local search.
+    from scheduling.optimiser import complete, improve, violation
+    tmpl = templates({"template": "8h", "days_per_week": 5, "days_off_rule": "consecutive"},
+                     {"template": "6h", "length_minutes": 360, "breaks": "30 unpaid @ 2:00-3:00", "days_per_week": 4,
+                      "allowed_days": "Mon-Fri", "days_off_rule": "any"})
+    need = load_requirements(hourly({h: 3 for h in range(8, 20)}, day="2025-06-02", days=7), sites())
+    model = build_model(need, sites(), tmpl)
+    empty = complete(model, np.zeros(model.size["columns"]))
+    plan = improve(model, empty, Weights(), seconds=5)
+    cost = model.arrays()["cost"]
+    assert violation(model, plan) < 1e-6
+    assert cost @ plan < 0.2 * (cost @ empty)
+    assert plan[model.columns["var"].to_numpy()].sum() > 0
+
+
+def test_a_week_in_two_time_zones_is_folded_onto_one_cyclic_week():
+    """London's week and New York's week of the same dates span 7 days + 5 hours in UTC: folded, tours apply."""
+    rows = []
+    for queue, zone in (("uk_phone", "Europe/London"), ("us_phone", "America/New_York")):
+        local = pd.date_range("2025-11-17", periods=7 * 24, freq="60min", tz=zone)
+        rows += [{"queue": queue, "ds": t.tz_convert("UTC"), "scheduled": 2.0 if 9 <= t.hour < 17 else 0.0}
+                 for t in local]
+    frame = pd.DataFrame(rows)
+    site_map = load_sites(pd.DataFrame([{"site": "Hub", "timezone": "Europe/London", "queues": "uk_phone;us_phone",
+                                         "earliest_start": "00:00", "latest_start": "23:00", "max_agents": 50,
+                                         "hourly_cost": 20}]))
+    requirements = load_requirements(frame, site_map)
+    assert requirements.days == 8
+    folded, note = fold_into_weeks(requirements)
+    assert folded.days == 7 and "folded" in note
+    # nothing lost: every row is still there, moved back one week if it fell after the first 7 days
+    assert len(folded.frame) == len(frame) and folded.frame["scheduled"].sum() == frame["scheduled"].sum()
+    late = frame["ds"] >= requirements.start + pd.Timedelta(days=7)
+    assert late.sum() == 5 and (folded.frame["ds"] < requirements.start + pd.Timedelta(days=7)).all()
+    # a single day is not a week and stays as it is
+    day = load_requirements(frame[frame["ds"] < requirements.start + pd.Timedelta(days=1)], site_map)
+    assert fold_into_weeks(day) == (day, None)
