@@ -1,0 +1,1592 @@
+"""Roster: every planned shift given to a named agent under the labour rules, fairly.
+
+Input is a shift plan (the optimiser's plan directory, read by :func:`read_plan`, or frames given to
+:func:`plan_from_frames`) and, optionally, an agents file (:mod:`scheduling.agents`); without one,
+anonymous agents are created per site and template from the plan's headcount.
+
+Rules (all hard): one shift per local day; at least ``rest_hours`` (11) of real elapsed time (UTC)
+between the end of one shift and the start of the next, overtime included; at most
+``max_consecutive_days`` (6) working days in a row; each week one tour of one shift template, i.e.
+exactly the template's ``days_per_week`` working days and, for a ``consecutive`` days-off rule, the
+days off in one block (the plan's days-off pattern); weekly paid hours (overtime not counted) inside
+the agent's contract; overtime hours within the site's weekly cap; only queues the agent serves;
+never in the agent's unavailable time. The horizon is cyclic like the plan: the roster repeats, so
+Sunday night's shift and Monday morning's shift of the same week are consecutive for rest and
+working-day runs.
+
+Method, per site (sites share no agents), after grouping planned shifts that no rule tells apart
+(same template, start, overtime and the same agents serving the queue; break times and
+interchangeable queues are dealt out afterwards):
+
+1. Tours (:func:`_choose_tours`): a small MILP (HiGHS) over "agent a works template T on days p this
+   week" for the template's days-off patterns. Per template and day, exactly as many agents work as
+   the plan has shifts; Hall's condition over the site's queue groups makes sure they can be matched
+   by queue; the largest rest-compatible matching between consecutive days bounds how many may work
+   both. Costs: open shifts, preferred days off worked, a convex penalty on weekend days per agent, a
+   reward for giving contracted agents a tour.
+2. Shifts (:func:`_assign_shifts`): with tours fixed, each agent's working days get a shift by a
+   large-neighbourhood search over days: each day, then each pair of consecutive days, re-solved
+   exactly with all other days fixed (a transportation problem, plus the rest conflicts between the
+   two days), while a pass lowers the cost: open shifts, preferences (shift kinds), a convex penalty
+   on nights and lates per agent.
+3. Repair (:func:`_repair_open`, :func:`_repair`): a tour that could not be filled is re-solved
+   exactly with up to :data:`REPAIR_AGENTS` agents on the same template (ejection chains: those
+   holding shifts it could work, those who could take what is open): tours, shifts and rest as
+   clique rows of the interval graph of shifts stretched by the rest time. An agent still left with
+   an unfilled day gives up that week's tour, so the roster never breaks a rule; its shifts are
+   reported open.
+
+Sites are solved side by side on threads (HiGHS releases the GIL while it solves). Every solver limit
+is a node or pass count, not time (except the safety ``time_limit``), so the same input gives the same
+roster on a busy machine.
+
+Why not one MILP over agents x shifts: measured on the bench instance (100 agents and ~450 shift
+types a site) it has ~26,000 binaries and 500,000-700,000 nonzeros, and HiGHS had not finished the
+root LP after 15 s; the steps above staff every shift of that instance in about 5-15 s a site
+(``bench/roster.py``), and on 12 seeded instances with a planted feasible roster they left nothing
+open. They are not a proof of optimality: a shift reported open under "the rules leave no one" may,
+rarely, have had a roster elsewhere in the search space.
+
+Open shifts come back with a reason per shift in planner words (nobody serves the queue, no contract
+fits the template, everyone who could is unavailable, too few people, or the rules leave no one).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from forecasting.safe_csv import undo_neutral
+from forecasting.validation import InputError
+from scheduling.agents import Agent, AgentsFile
+from scheduling.optimiser import ShiftPlan
+from scheduling import plan_export
+from scheduling.sites import (OvertimeRule, ShiftTemplate, Site, load_overtime, load_sites, load_templates,
+                              parse_clock)
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+EARLY_BEFORE = 8 * 60      # a shift starting before 08:00 local is early
+LATE_AFTER = 20 * 60       # ... ending after 20:00 local (or past midnight) is late
+NIGHT_MINUTES = 180        # ... with 3 h or more inside the site's night hours is a night shift (EU night worker)
+FAIR_KINDS = ("night", "weekend", "late")
+INF = math.inf
+
+
+# ----------------------------------------------------------------------------------------------
+# options and results
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterWeights:
+    """Objective weights (penalty points). The j-th night of one agent costs ``night * j``, and so on."""
+
+    open_shift_hour: float = 100.0   # per paid hour of a planned shift left open
+    preference: float = 1.0          # per shift of a kind the agent did not ask for; per preferred day off worked
+    night: float = 0.5
+    weekend: float = 0.3
+    late: float = 0.2
+    contract_use: float = 0.02       # reward per contracted minimum hour of an agent given a week's tour
+
+
+@dataclass(frozen=True)
+class RosterOptions:
+    """Labour rules and solver settings. Hours are real elapsed hours; ``time_limit`` seconds per site."""
+
+    rest_hours: float = 11.0
+    max_consecutive_days: int = 6
+    time_limit: float = 30.0
+    gap: float = 0.01
+    threads: int | None = None
+    workers: int = 2                  # threads solving sites side by side (sites share no agents)
+    weights: RosterWeights = field(default_factory=RosterWeights)
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The plan's period: ``days`` whole days from ``start`` (UTC). ``cyclic``: the roster repeats."""
+
+    start: pd.Timestamp
+    days: int
+    cyclic: bool = True
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.start + pd.Timedelta(days=self.days)
+
+    @property
+    def seconds(self) -> float:
+        return self.days * 86400.0
+
+    @property
+    def weeks(self) -> int:
+        """Whole weeks (0 when the horizon is not whole weeks: no tours, hours pro rata)."""
+        return self.days // 7 if self.days % 7 == 0 else 0
+
+    def first_date(self, timezone: str) -> dt.date:
+        """The site-local date of the horizon's first instant: local day 0 of the site's tours."""
+        return self.start.tz_convert(timezone).date()
+
+
+@dataclass
+class Plan:
+    """A shift plan ready to roster. ``shifts`` has one row per planned shift (see :data:`SHIFT_COLUMNS`)."""
+
+    shifts: pd.DataFrame
+    horizon: Horizon
+    sites: dict[str, Site]
+    templates: dict[str, ShiftTemplate]
+    overtime_rules: dict[str, OvertimeRule]
+    coverage: pd.DataFrame | None = None      # the plan's coverage: queue, ds (UTC), required, ...
+    tours: pd.DataFrame | None = None         # site, template, week, pattern, count (when the plan has them)
+    summary: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    source: str = "plan"
+
+
+SHIFT_COLUMNS = ["shift_id", "site", "queue", "template", "timezone", "date_local", "day", "lap", "week", "start_utc",
+                 "end_utc", "ot_before", "ot_after", "work_start", "work_end", "breaks", "paid_hours",
+                 "overtime_hours", "kind", "weekend"]
+"""Planned shifts: ``start_utc/end_utc`` the shift itself, ``work_start/work_end`` with overtime
+(``ot_before/ot_after`` minutes), ``breaks`` a tuple of (UTC start, minutes, paid), ``paid_hours``
+of the shift without overtime, ``day`` the site-local day (0 = the horizon's first local date, modulo
+the horizon; ``lap`` 1 when the date is a horizon later, e.g. a Manila Monday 02:00 at the end of a
+cyclic UTC week, 0 otherwise), ``week`` = day // 7, ``kind`` early/day/late/night, ``weekend`` a
+Saturday or Sunday start."""
+
+
+@dataclass
+class Roster:
+    """The result. ``shifts`` is :data:`SHIFT_COLUMNS` plus ``agent_id`` (None: open) and ``name``."""
+
+    shifts: pd.DataFrame
+    agents: dict[str, Agent]
+    open_shifts: pd.DataFrame     # site, queue, template, date_local, start_local, end_local, count, reason
+    fairness: pd.DataFrame        # per agent: shifts, hours, nights, weekends, lates, earlies, satisfaction
+    spread: pd.DataFrame          # per site and kind: min, max, spread (max - min) over rostered agents
+    satisfaction: float | None    # share of preference items honoured (None: nobody stated one)
+    problems: list[InputError]    # agents left out or unusable, with the reason
+    warnings: list[str]
+    report: list[dict]            # per site: solver status, objective, bound, seconds, model size
+    plan: Plan
+    options: RosterOptions
+
+    @property
+    def assigned(self) -> pd.DataFrame:
+        return self.shifts[self.shifts["agent_id"].notna()].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# reading a plan
+# ----------------------------------------------------------------------------------------------
+
+
+def read_plan(directory: str | Path, *, sites: dict[str, Site] | str | Path | None = None,
+              templates: dict[str, ShiftTemplate] | str | Path | None = None,
+              overtime_rules: dict[str, OvertimeRule] | str | Path | None = None) -> Plan:
+    """Read a plan directory: every CSV is recognised by its columns (shift plan, overtime blocks,
+    coverage, tours, and copies of the sites / templates / overtime rules), plus ``summary.json``.
+
+    Sites, templates and overtime rules come from the arguments, else from the directory, else from
+    the bundled ``data/`` files (with a warning saying so).
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise InputError("the plan directory does not exist.", file=str(folder),
+                         fix="give the directory the shift optimiser wrote (python -m scheduling plan --out DIR).")
+    found: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.csv")):
+        kind = _classify(_header(path))
+        if kind is not None:
+            found.setdefault(kind, path)
+    if "shifts" not in found:
+        raise InputError("the plan directory has no shift plan CSV (columns site, queue, date_local, start_local, "
+                         "template, count, breaks).", file=str(folder), fix="point --plan at the optimiser's output.")
+    warnings: list[str] = []
+
+    def config(given, kind: str, default: str, loader, **kwargs):
+        if isinstance(given, dict):
+            return given
+        path = Path(given) if given is not None else found.get(kind)
+        if path is None:
+            path = DATA_DIR / default
+            warnings.append(f"The plan directory has no {default}: the bundled data/{default} was used.")
+        return loader(path, **kwargs)
+
+    site_map = config(sites, "sites", "sites.csv", load_sites)
+    template_map = config(templates, "templates", "shift_templates.csv", load_templates, sites=site_map)
+    rules = (overtime_rules if isinstance(overtime_rules, dict)
+             else load_overtime(Path(overtime_rules) if overtime_rules is not None else found.get("overtime_rules"),
+                                sites=site_map))
+    summary = {}
+    if (folder / "summary.json").exists():
+        try:
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise InputError(f"is not readable JSON ({err}).", file=str(folder / "summary.json")) from None
+    read = lambda kind: (pd.read_csv(found[kind], dtype=str, keep_default_na=False, encoding="utf-8-sig")  # noqa: E731
+                         if kind in found else None)
+    plan = plan_from_frames(read("shifts"), site_map, template_map, overtime=read("overtime"),
+                            coverage=read("coverage"), tours=read("tours"), overtime_rules=rules, summary=summary,
+                            names={k: p.name for k, p in found.items()})
+    plan.warnings[:0] = warnings
+    plan.source = str(folder)
+    return plan
+
+
+def plan_from_optimiser(plan: ShiftPlan) -> Plan:
+    """The optimiser's solved plan, ready to roster (the same tables its plan directory holds)."""
+    return plan_from_frames(plan_export.shift_plan_table(plan), plan.sites, plan.templates,
+                            overtime=plan_export.overtime_table(plan), coverage=plan_export.coverage_table(plan),
+                            tours=plan_export.tours_table(plan), overtime_rules=plan.overtime_rules,
+                            summary=plan_export.summary(plan))
+
+
+def _header(path: Path) -> set[str]:
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        first = handle.readline()
+    return {c.strip().strip('"').lower() for c in first.split(",")}
+
+
+def _classify(header: set[str]) -> str | None:
+    if {"site", "timezone"} <= header:
+        return "sites"
+    if "sides" in header or "max_hours_per_agent_week" in header:
+        return "overtime_rules"
+    if {"template", "length_minutes"} <= header and "count" not in header:
+        return "templates"
+    if {"site", "template", "count"} <= header and ({"start_local"} & header):
+        return "shifts"
+    if {"site", "template", "count"} <= header and ({"pattern", "days", "days_off", "working_days"} & header):
+        return "tours"
+    if {"site", "count", "start_local"} <= header and ({"end_local", "minutes", "length_minutes"} & header):
+        return "overtime"
+    if {"queue", "ds"} <= header and ({"required", "scheduled"} & header):
+        return "coverage"
+    return None
+
+
+def plan_from_frames(shifts: pd.DataFrame, sites: dict[str, Site], templates: dict[str, ShiftTemplate], *,
+                     overtime: pd.DataFrame | None = None, coverage: pd.DataFrame | None = None,
+                     tours: pd.DataFrame | None = None, overtime_rules: dict[str, OvertimeRule] | None = None,
+                     summary: dict | None = None, horizon: Horizon | None = None,
+                     names: dict[str, str] | None = None) -> Plan:
+    """Validate the plan tables and expand them to one row per planned shift.
+
+    ``shifts``: ``site, queue, date_local, start_local, template, count, breaks`` (local times; ``breaks``
+    like ``"10:30 15m paid; 12:45 30m unpaid"``); ``start_local`` may also be a full local or offset
+    timestamp; an ``end_local`` or ``length_minutes`` column overrides the template length. ``overtime``:
+    ``site, queue, date_local, start_local, end_local`` (or ``minutes``), ``count`` [, ``side``].
+    """
+    names = names or {}
+    summary = summary or {}
+    label = names.get("shifts", "shift plan")
+    frame = _normalise(shifts)
+    _require(frame, ["site", "date_local", "start_local", "template", "count"], label)
+    cov = _coverage(coverage, names.get("coverage", "coverage")) if coverage is not None else None
+    starts = _local_starts(frame, sites, label)
+    rows = _shift_rows(frame, starts, sites, templates, label)
+    horizon = horizon or _horizon(summary, cov, rows["start_utc"])
+    rows = rows.loc[rows.index.repeat(rows["count"])].drop(columns="count").reset_index(drop=True)
+    rows["ot_before"], rows["ot_after"] = 0, 0
+    warnings: list[str] = []
+    if overtime is not None and len(overtime):
+        warnings += _attach_overtime(rows, _normalise(overtime), sites, names.get("overtime", "overtime blocks"))
+    plan_shifts = _finish(rows, sites, horizon)
+    tour_frame = _normalise(tours) if tours is not None and len(tours) else None
+    return Plan(plan_shifts, horizon, sites, templates, overtime_rules or {}, cov, tour_frame, summary, warnings)
+
+
+def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.columns = [undo_neutral(str(c)).strip().lower().replace(" ", "_") for c in frame.columns]
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(lambda v: undo_neutral(v) if isinstance(v, str) else v)
+    if "break_starts" in frame.columns and "breaks" not in frame.columns:
+        frame = frame.rename(columns={"break_starts": "breaks"})
+    return frame.reset_index(drop=True)
+
+
+def _require(frame: pd.DataFrame, columns: list[str], label: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"the column(s) {', '.join(missing)} are missing (found: {', '.join(frame.columns)}).",
+                         file=label, column=missing[0], fix=f"give the columns {', '.join(columns)}.")
+
+
+def _local_starts(frame: pd.DataFrame, sites: dict[str, Site], label: str,
+                  date_column: str = "date_local", time_column: str = "start_local") -> pd.Series:
+    """UTC start of each row: its ``start_utc`` when the plan gives one (exact), else its site-local date
+    and time (a repeated wall time: its first occurrence, as the optimiser reads it); a time written
+    with a UTC offset is taken as that exact instant."""
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    for i, record in frame.iterrows():
+        site = str(record["site"]).strip()
+        if site not in sites:
+            raise InputError(f"unknown site (known: {', '.join(sites)}).", file=label, row=i + 2, column="site",
+                             value=site, fix="use the sites file the plan was made with.")
+        exact = str(record.get("start_utc", "")).strip()
+        text = exact or str(record[time_column]).strip()
+        zone = sites[site].timezone
+        try:
+            if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text):
+                date = dt.date.fromisoformat(str(record[date_column]).strip()[:10])
+                wall = pd.Timestamp(dt.datetime.combine(date, dt.time())) + pd.Timedelta(
+                    minutes=parse_clock(text[:5], allow_24=False))
+                out[i] = wall.tz_localize(zone, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
+            else:
+                stamp = pd.Timestamp(text)
+                if stamp.tzinfo is None:
+                    stamp = stamp.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+                out[i] = stamp.tz_convert("UTC")
+        except (ValueError, TypeError):
+            raise InputError("is not a local date and time.", file=label, row=i + 2,
+                             column="start_utc" if exact else time_column, value=text,
+                             fix="write the date as YYYY-MM-DD and the time as HH:MM (site-local).") from None
+    return out
+
+
+def _shift_rows(frame: pd.DataFrame, starts: pd.Series, sites: dict[str, Site],
+                templates: dict[str, ShiftTemplate], label: str) -> pd.DataFrame:
+    records = []
+    for i, record in frame.iterrows():
+        row = i + 2
+        site = sites[str(record["site"]).strip()]
+        name = str(record["template"]).strip()
+        template = templates.get(name)
+        queue = str(record.get("queue", "")).strip()
+        if not queue:
+            if len(site.queues) != 1:
+                raise InputError("the shift has no queue and its site serves several.", file=label, row=row,
+                                 column="queue", fix="give the queue of every shift.")
+            queue = site.queues[0]
+        if queue not in site.queues:
+            raise InputError(f"{site.site} does not serve this queue.", file=label, row=row, column="queue",
+                             value=queue, fix="use the sites file the plan was made with.")
+        try:
+            count = float(record["count"])
+        except ValueError:
+            count = -1.0
+        if count < 0 or count != int(count):
+            raise InputError("is not a whole number of shifts.", file=label, row=row, column="count",
+                             value=record["count"], fix="give the number of agents starting this shift (0 or more).")
+        start = starts[i]
+        length = _length(record, template, start, site, label, row)
+        breaks = _breaks(str(record.get("breaks", "") or ""), template, start, length, site, label, row,
+                         str(record.get("break_offsets", "") or ""))
+        unpaid = sum(m for _, m, paid in breaks if not paid)
+        records.append({"site": site.site, "queue": queue, "template": name, "timezone": site.timezone,
+                        "start_utc": start, "end_utc": start + pd.Timedelta(minutes=length), "breaks": breaks,
+                        "paid_hours": (length - unpaid) / 60, "count": int(count)})
+    return pd.DataFrame(records, columns=["site", "queue", "template", "timezone", "start_utc", "end_utc", "breaks",
+                                          "paid_hours", "count"])
+
+
+def _length(record: pd.Series, template: ShiftTemplate | None, start: pd.Timestamp, site: Site, label: str,
+            row: int) -> int:
+    """Shift length in elapsed minutes: ``length_minutes``, else ``end_utc``, else ``end_local``, else the
+    template's."""
+    if str(record.get("length_minutes", "")).strip():
+        return int(float(record["length_minutes"]))
+    if str(record.get("end_utc", "")).strip():
+        try:
+            return int((pd.Timestamp(str(record["end_utc"]).strip()).tz_convert("UTC") - start)
+                       / pd.Timedelta(minutes=1))
+        except (ValueError, TypeError):
+            raise InputError("is not a time with a UTC offset.", file=label, row=row, column="end_utc",
+                             value=record["end_utc"], fix="write it like 2025-03-24T17:30:00Z.") from None
+    if str(record.get("end_local", "")).strip():
+        end = local_wall_after(start, str(record["end_local"]).strip(), site.timezone)
+        return int((end - start) / pd.Timedelta(minutes=1))
+    if template is None:
+        raise InputError("unknown shift template.", file=label, row=row, column="template",
+                         value=record["template"], fix="use the templates file the plan was made with.")
+    return template.length_minutes
+
+
+def local_wall_after(start: pd.Timestamp, text: str, zone: str) -> pd.Timestamp:
+    """The first instant after ``start`` whose local wall time is ``text`` (HH:MM or a full timestamp)."""
+    if not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text):
+        stamp = pd.Timestamp(text)
+        return (stamp.tz_localize(zone, ambiguous=True) if stamp.tzinfo is None else stamp).tz_convert("UTC")
+    minutes = parse_clock(text[:5], allow_24=True)
+    local = start.tz_convert(zone)
+    offset = (minutes - (local.hour * 60 + local.minute)) % 1440 or 1440
+    guess = start + pd.Timedelta(minutes=offset)
+    # a DST change in between moves the wall clock: correct by the change of UTC offset
+    shift = guess.tz_convert(zone).utcoffset() - local.utcoffset()
+    corrected = guess - shift
+    return corrected if corrected > start else guess
+
+
+BREAK_RE = re.compile(r"(\d{1,2}:\d{2})\s*(?:\(|\s)\s*(\d+)\s*m(?:in)?\s*(paid|unpaid)?\)?", re.I)
+
+
+def _breaks(text: str, template: ShiftTemplate | None, start: pd.Timestamp, length: int, site: Site, label: str,
+            row: int, offsets_text: str = "") -> tuple[tuple[pd.Timestamp, int, bool], ...]:
+    """``"10:30 15m paid; 12:45 30m unpaid"`` (local) -> ((UTC start, minutes, paid), ...) inside the shift;
+    ``offsets_text`` (``"90;240"``, minutes after the start), when given, places them exactly."""
+    items = [part.strip() for part in re.split(r"[;|]", text) if part.strip()]
+    offsets = [part.strip() for part in str(offsets_text or "").split(";") if part.strip()]
+    if offsets and len(offsets) != len(items):
+        raise InputError("break_offsets and the breaks do not match.", file=label, row=row, column="break_offsets",
+                         value=offsets_text, fix="give one offset (minutes after the start) per break.")
+    out = []
+    for position, item in enumerate(items):
+        match = BREAK_RE.fullmatch(item)
+        if not match:
+            raise InputError("is not a list of breaks.", file=label, row=row, column="breaks", value=text,
+                             fix="write breaks as local start, minutes and paid/unpaid, e.g. "
+                                 "'10:30 15m paid; 12:45 30m unpaid'.")
+        minutes = int(match[2])
+        if match[3]:
+            paid = match[3].lower() == "paid"
+        elif template is not None and position < len(template.breaks):
+            paid = template.breaks[position].paid
+        else:
+            paid = True
+        if offsets:  # elapsed minutes after the start: exact across a clock change
+            begin = start + pd.Timedelta(minutes=int(float(offsets[position])))
+        else:
+            begin = local_wall_after(start - pd.Timedelta(minutes=1), match[1], site.timezone)
+        if not (start <= begin and begin + pd.Timedelta(minutes=minutes) <= start + pd.Timedelta(minutes=length)):
+            raise InputError(f"the break at {match[1]} is not inside the shift.", file=label, row=row,
+                             column="breaks", value=text, fix="give break starts in the site's local time.")
+        out.append((begin, minutes, paid))
+    return tuple(out)
+
+
+def _coverage(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    frame = _normalise(frame)
+    _require(frame, ["queue", "ds"], label)
+    frame["ds"] = pd.to_datetime(frame["ds"], utc=True, format="mixed")
+    for column in frame.columns.difference(["queue", "ds"]):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def _horizon(summary: dict, coverage: pd.DataFrame | None, starts: pd.Series) -> Horizon:
+    """From summary.json (``start``/``horizon_start`` and ``days`` or ``end``), else the coverage's
+    intervals, else whole weeks from the UTC midnight before the first shift."""
+    cyclic = bool(summary.get("cyclic", True))
+    begin = summary.get("horizon_start", summary.get("start"))
+    if begin is not None:
+        start = pd.Timestamp(begin)
+        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        if "days" in summary:
+            return Horizon(start, int(summary["days"]), cyclic)
+        finish = summary.get("horizon_end", summary.get("end"))
+        if finish is not None:
+            end = pd.Timestamp(finish)
+            end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+            return Horizon(start, int(round((end - start) / pd.Timedelta(days=1))), cyclic)
+    if coverage is not None and len(coverage):
+        ds = coverage["ds"].sort_values()
+        step = ds.diff().dropna().min() if len(ds) > 1 else pd.Timedelta(minutes=15)
+        start, end = ds.min().floor("D"), (ds.max() + step).ceil("D")
+        return Horizon(start, int((end - start) / pd.Timedelta(days=1)), cyclic)
+    if starts.empty:
+        raise InputError("the shift plan has no shifts.", file="shift plan", fix="plan at least one shift.")
+    start = starts.min().floor("D")
+    span = math.ceil((starts.max() - start) / pd.Timedelta(days=1) + 1e-9)
+    return Horizon(start, 7 * max(1, math.ceil(span / 7)), cyclic)
+
+
+def _attach_overtime(rows: pd.DataFrame, blocks: pd.DataFrame, sites: dict[str, Site], label: str) -> list[str]:
+    """Give each overtime block to a planned shift it extends (a block ending at a shift's start, or
+    starting at its end, same site and queue); blocks without such a shift are reported and left out."""
+    _require(blocks, ["site", "date_local", "start_local", "count"], label)
+    begin = _local_starts(blocks, sites, label)
+    warnings = []
+    for i, record in blocks.iterrows():
+        row = i + 2
+        if str(record.get("minutes", "")).strip() or str(record.get("length_minutes", "")).strip():
+            minutes = int(float(record.get("minutes") or record.get("length_minutes")))
+        elif str(record.get("end_local", "")).strip():
+            end = local_wall_after(begin[i], str(record["end_local"]).strip(), sites[record["site"].strip()].timezone)
+            minutes = int((end - begin[i]) / pd.Timedelta(minutes=1))
+        else:
+            raise InputError("the overtime block has no end.", file=label, row=row, column="end_local",
+                             fix="give end_local or minutes.")
+        count = int(float(record["count"]))
+        finish = begin[i] + pd.Timedelta(minutes=minutes)
+        side = str(record.get("side", "")).strip().lower()
+        same = (rows["site"] == record["site"].strip())
+        if str(record.get("queue", "")).strip():
+            same &= rows["queue"] == record["queue"].strip()
+        after = same & (rows["end_utc"] == begin[i]) & (rows["ot_after"] == 0) & (side != "before")
+        before = same & (rows["start_utc"] == finish) & (rows["ot_before"] == 0) & (side != "after")
+        for mask, column in ((after, "ot_after"), (before, "ot_before")):
+            index = rows.index[mask][:count]
+            rows.loc[index, column] = minutes
+            count -= len(index)
+        if count > 0:
+            warnings.append(f"{label} row {row}: {count} overtime block(s) of {record['site']} "
+                            f"{record.get('queue', '')} "
+                            f"at {record['date_local']} {record['start_local']} extend no planned shift and are "
+                            "left out.")
+    return warnings
+
+
+def _finish(rows: pd.DataFrame, sites: dict[str, Site], horizon: Horizon) -> pd.DataFrame:
+    """Add local day, week, overtime span, kind and weekend flags; one id per planned shift."""
+    out = rows.copy()
+    out["shift_id"] = np.arange(len(out))
+    out["work_start"] = out["start_utc"] - pd.to_timedelta(out["ot_before"], unit="min")
+    out["work_end"] = out["end_utc"] + pd.to_timedelta(out["ot_after"], unit="min")
+    out["overtime_hours"] = (out["ot_before"] + out["ot_after"]) / 60
+    dates, days, kinds, weekend, laps = [], [], [], [], []
+    for record in out.itertuples():
+        site = sites[record.site]
+        local = record.start_utc.tz_convert(site.timezone)
+        dates.append(local.date())
+        offset = (local.date() - horizon.first_date(site.timezone)).days
+        days.append(offset % horizon.days)
+        laps.append(offset // horizon.days)
+        kinds.append(shift_kind(site, local, record.end_utc.tz_convert(site.timezone)))
+        weekend.append(local.weekday() >= 5)
+    out["date_local"], out["day"], out["kind"], out["weekend"], out["lap"] = dates, days, kinds, weekend, laps
+    out["day"] = out["day"].astype(int)
+    out["week"] = out["day"] // 7
+    return out[SHIFT_COLUMNS]
+
+
+def shift_kind(site: Site, start_local: pd.Timestamp, end_local: pd.Timestamp) -> str:
+    """``night`` (3 h or more inside the site's night hours), ``early`` (starts before 08:00),
+    ``late`` (ends after 20:00 or on a later day), else ``day``. Local wall times."""
+    minute = start_local.hour * 60 + start_local.minute
+    length = int((end_local - start_local) / pd.Timedelta(minutes=1))
+    if site.night_minutes(minute, length) >= NIGHT_MINUTES:
+        return "night"
+    if minute < EARLY_BEFORE:
+        return "early"
+    end_minute = end_local.hour * 60 + end_local.minute
+    if end_local.date() > start_local.date() or end_minute > LATE_AFTER:
+        return "late"
+    return "day"
+
+
+# ----------------------------------------------------------------------------------------------
+# agents: anonymous ones, and who may take which template
+# ----------------------------------------------------------------------------------------------
+
+
+def anonymous_agents(plan: Plan) -> dict[str, Agent]:
+    """Agents per site and template from the plan's headcount: the plan's tours if it has them, else
+    per week max(ceil(shifts / days per week), most shifts on one day). Each serves every queue of its
+    site under a contract that is exactly its template's week."""
+    counts: dict[tuple[str, str], int] = {}
+    shifts = plan.shifts
+    tours = plan.tours
+    if tours is not None and {"site", "template", "count"} <= set(tours.columns):
+        week = tours["week"] if "week" in tours.columns else 0
+        heads = (tours.assign(week=week, count=pd.to_numeric(tours["count"], errors="coerce").fillna(0))
+                 .groupby(["site", "template", "week"])["count"].sum())
+        for (site, template, _), n in heads.items():
+            if site in plan.sites and template in plan.templates:
+                counts[(site, template)] = max(counts.get((site, template), 0), int(round(n)))
+    for (site, template, week), group in shifts.groupby(["site", "template", "week"]):
+        if (site, template) in counts and tours is not None:
+            continue
+        days = plan.templates[template].days_per_week if template in plan.templates else 5
+        per_day = group.groupby("day").size()
+        need = max(math.ceil(len(group) / days), int(per_day.max())) if plan.horizon.weeks else int(per_day.max())
+        counts[(site, template)] = max(counts.get((site, template), 0), need)
+    agents = {}
+    for (site, template), n in sorted(counts.items()):
+        spec = plan.templates.get(template)
+        hours = spec.paid_minutes / 60 * spec.days_per_week if spec else None
+        for k in range(n):
+            agent_id = f"{site}-{_slug(template)}-{k + 1:03d}"
+            agents[agent_id] = Agent(agent_id=agent_id, site=site, queues=plan.sites[site].queues,
+                                     name=f"{site} {template} {k + 1}", contract=spec.contract if spec else None,
+                                     min_hours=hours or 0.0, max_hours=hours or 48.0,
+                                     days_per_week=spec.days_per_week if spec else None)
+    return agents
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "", text)
+
+
+def template_fits(agent: Agent, template: ShiftTemplate, horizon: Horizon) -> bool:
+    """The template's week is inside the agent's contract (kind, days per week and weekly paid hours)."""
+    if agent.contract is not None and template.contract != agent.contract:
+        return False
+    if template.sites and agent.site not in template.sites:
+        return False
+    if not horizon.weeks:
+        return template.paid_minutes / 60 <= agent.max_hours + 1e-9
+    if agent.days_per_week is not None and template.days_per_week != agent.days_per_week:
+        return False
+    hours = template.paid_minutes / 60 * template.days_per_week
+    return agent.min_hours - 1e-9 <= hours <= agent.max_hours + 1e-9
+
+
+def blocked(agent: Agent, starts: pd.Series, ends: pd.Series, timezone: str, horizon: Horizon) -> np.ndarray:
+    """True where ``[start, end)`` (UTC) overlaps the agent's unavailable time. Real instants: a shift
+    is blocked by the dates it really touches, whatever the cyclic week does for rest."""
+    out = np.zeros(len(starts), dtype=bool)
+    if not agent.unavailable or not len(starts):
+        return out
+    first = horizon.first_date(timezone) - dt.timedelta(days=1)
+    last = horizon.end.tz_convert(timezone).date() + dt.timedelta(days=1)
+    s, e = starts.to_numpy(dtype="datetime64[ns]"), ends.to_numpy(dtype="datetime64[ns]")
+    for item in agent.unavailable:
+        for begin, finish in item.spans(first, last):
+            b = pd.Timestamp(begin).tz_localize(timezone, ambiguous=True, nonexistent="shift_forward")
+            f = pd.Timestamp(finish).tz_localize(timezone, ambiguous=True, nonexistent="shift_forward")
+            b64 = b.tz_convert("UTC").tz_localize(None).to_datetime64()
+            f64 = f.tz_convert("UTC").tz_localize(None).to_datetime64()
+            out |= (s < f64) & (e > b64)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# the model
+# ----------------------------------------------------------------------------------------------
+
+
+class _Model:
+    """Columns and rows added in blocks; entries as (row, column, value) triplets; solved with HiGHS."""
+
+    def __init__(self) -> None:
+        self.cols: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
+        self.rows: list[tuple[np.ndarray, np.ndarray]] = []
+        self.entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.n_cols = self.n_rows = 0
+
+    def variables(self, count: int, *, lb=0.0, ub=1.0, cost=0.0, integer: bool = True) -> np.ndarray:
+        self.cols.append((np.broadcast_to(np.asarray(lb, float), count), np.broadcast_to(np.asarray(ub, float), count),
+                          np.broadcast_to(np.asarray(cost, float), count), integer))
+        self.n_cols += count
+        return np.arange(self.n_cols - count, self.n_cols)
+
+    def constraints(self, count: int, *, lb=-INF, ub=INF) -> np.ndarray:
+        self.rows.append((np.broadcast_to(np.asarray(lb, float), count), np.broadcast_to(np.asarray(ub, float), count)))
+        self.n_rows += count
+        return np.arange(self.n_rows - count, self.n_rows)
+
+    def add(self, rows, cols, values) -> None:
+        rows, cols = np.atleast_1d(np.asarray(rows, np.int64)), np.atleast_1d(np.asarray(cols, np.int64))
+        self.entries.append((rows, cols, np.broadcast_to(np.asarray(values, float), rows.shape).copy()))
+
+    def solve(self, options: RosterOptions, *, max_nodes: int | None = None) -> tuple[np.ndarray | None, dict]:
+        """Solve with HiGHS within ``options.time_limit`` (and ``max_nodes`` branch-and-bound nodes: a limit
+        that, unlike time, gives the same answer on a busy machine). Returns (values or None, report)."""
+        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)  # noqa: E731
+        lb, ub, cost = (cat([c[i] for c in self.cols]) for i in range(3))
+        integer = cat([np.full(len(c[0]), c[3]) for c in self.cols]).astype(bool)
+        rows, cols, vals = (cat([e[i] for e in self.entries]) for i in range(3))
+        rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+        order = np.lexsort((rows, cols))
+        rows, cols, vals = rows[order], cols[order], vals[order]
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n_cols, self.n_rows
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lb, ub
+        lp.row_lower_ = cat([r[0] for r in self.rows])
+        lp.row_upper_ = cat([r[1] for r in self.rows])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.n_cols, self.n_rows
+        lp.a_matrix_.start_ = np.searchsorted(cols, np.arange(self.n_cols + 1)).astype(np.int32)
+        lp.a_matrix_.index_ = rows.astype(np.int32)
+        lp.a_matrix_.value_ = vals
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+        solver = highspy.Highs()
+        solver.setOptionValue("output_flag", False)
+        solver.setOptionValue("time_limit", float(options.time_limit))
+        solver.setOptionValue("mip_rel_gap", float(options.gap))
+        solver.setOptionValue("random_seed", 0)
+        if options.threads:
+            solver.setOptionValue("threads", int(options.threads))
+        if max_nodes is not None:
+            solver.setOptionValue("mip_max_nodes", int(max_nodes))
+        solver.passModel(lp)
+        solver.run()
+        info = solver.getInfo()
+        status = solver.modelStatusToString(solver.getModelStatus())
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        report = {"status": status, "objective": float(info.objective_function_value) if has_solution else None,
+                  "bound": float(info.mip_dual_bound), "gap": float(info.mip_gap) if has_solution else None,
+                  "columns": self.n_cols, "rows": self.n_rows, "nonzeros": int(len(vals))}
+        values = np.asarray(solver.getSolution().col_value) if has_solution else None
+        return values, report
+
+
+def _types(shifts: pd.DataFrame, agents: list[Agent]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Shift types of one site: planned shifts alike for every rule (same template, start, overtime and
+    the same agents serving the queue) with their count. Returns (types, type index of each shift)."""
+    serving = {q: frozenset(a.agent_id for a in agents if q in a.queues) for q in shifts["queue"].unique()}
+    group_of = {s: i for i, s in enumerate(dict.fromkeys(serving.values()))}
+    keyed = shifts.assign(group=shifts["queue"].map(lambda q: group_of[serving[q]]))
+    keys = ["template", "day", "work_start", "work_end", "group"]
+    index = keyed.groupby(keys, sort=True).ngroup().to_numpy()
+    types = keyed.groupby(keys, sort=True).agg(
+        count=("shift_id", "size"), site=("site", "first"), queue=("queue", "first"), week=("week", "first"),
+        paid_hours=("paid_hours", "first"), overtime_hours=("overtime_hours", "first"), kind=("kind", "first"),
+        weekend=("weekend", "first"), lap=("lap", "first"), start_utc=("start_utc", "first"),
+        weekday=("date_local", lambda d: d.iloc[0].weekday()),
+    ).reset_index()
+    return types, index
+
+
+def _solve_site(site: Site, shifts: pd.DataFrame, agents: list[Agent], plan: Plan,
+                options: RosterOptions) -> tuple[dict[int, str], dict]:
+    """Assign one site's planned shifts: shift_id -> agent_id (open shifts absent), and the solve report."""
+    began = time.perf_counter()
+    horizon = plan.horizon
+    if not agents or shifts.empty:
+        return {}, {"site": site.site, "tours_status": "nothing to solve", "agents": len(agents),
+                    "shifts": len(shifts), "types": 0, "passes": 0, "repaired": 0, "tours_given_up": 0,
+                    "seconds": 0.0}
+    types, type_of = _types(shifts, agents)
+    members = {g: {a.agent_id for a in agents if q in a.queues} for g, q in zip(types["group"], types["queue"])}
+    eligible: dict[str, np.ndarray] = {}
+    for agent in agents:
+        fits = {name for name, t in plan.templates.items() if template_fits(agent, t, horizon)}
+        ok = types["template"].isin(fits).to_numpy(copy=True)
+        ok &= np.array([agent.agent_id in members[g] for g in types["group"]], dtype=bool)
+        ok &= ~blocked(agent, types["work_start"], types["work_end"], site.timezone, horizon)
+        if ok.any():
+            eligible[agent.agent_id] = ok
+    by_id = {a.agent_id: a for a in agents}
+    tours, report = None, {}
+    if horizon.weeks:
+        tours, report = _choose_tours(types, by_id, eligible, members, plan, options)
+    assignment, shift_report = _assign_shifts(types, type_of, shifts, by_id, eligible, tours, plan, options)
+    report = {"tours_" + k: v for k, v in report.items()}
+    report.update(shift_report, site=site.site, agents=len(agents), shifts=len(shifts), types=len(types),
+                  seconds=time.perf_counter() - began)
+    return assignment, report
+
+
+def _in_tours(types: pd.DataFrame, tours: dict[tuple[str, int], tuple[str, tuple[int, ...]]], agent_id: str
+              ) -> np.ndarray:
+    """Types inside the agent's chosen tours: their template on their working days."""
+    out = np.zeros(len(types), dtype=bool)
+    for (a, _), (template, days) in tours.items():
+        if a == agent_id:
+            out |= (types["template"] == template).to_numpy() & types["day"].isin(days).to_numpy()
+    return out
+
+
+def _choose_tours(types: pd.DataFrame, agents: dict[str, Agent], eligible: dict[str, np.ndarray],
+                  members: dict[int, set[str]], plan: Plan, options: RosterOptions
+                  ) -> tuple[dict[tuple[str, int], tuple[str, tuple[int, ...]]], dict]:
+    """Stage 1: per agent and week a tour (template and working days) so that each day has exactly as
+    many agents on each template as the plan has shifts, and they can be matched to them by queue.
+
+    Rows: per (template, day) agents working = planned shifts - shortfall; per (template, day) and set
+    S of queue groups, agents who serve nothing outside S <= shifts in S - their shortfall (Hall's
+    condition: with equal totals it is exactly when every working agent can get a shift of a queue
+    they serve; a site has a handful of groups, so all subsets are listed); one tour per agent and
+    week; runs of working days across weeks. Costs: shortfall (open shifts), preferred days off worked, a convex
+    penalty on weekend days per agent, and a reward for giving contracted agents a tour. A pattern is
+    offered only if the agent can take some shift of the template on each of its days (queues, partial
+    unavailability)."""
+    w = options.weights
+    horizon = plan.horizon
+    site = plan.sites[types["site"].iloc[0]]
+    m = _Model()
+    need = types.groupby(["template", "day"])["count"].sum()
+    need_group = types.groupby(["template", "day", "group"])["count"].sum()
+    hours = {name: t.paid_minutes / 60 for name, t in plan.templates.items()}
+    short = dict(zip(need_group.index, m.variables(len(need_group), ub=need_group.to_numpy(dtype=float),
+                                                   integer=False,
+                                                   cost=[w.open_shift_hour * hours[k[0]] for k in need_group.index])))
+    day_rows = dict(zip(need.index, m.constraints(len(need), lb=need.to_numpy(float), ub=need.to_numpy(float))))
+    for key, var in short.items():
+        m.add(day_rows[key[:2]], var, 1.0)
+    hall: dict[tuple[str, int], list[tuple[frozenset, int]]] = {}
+    for (name, day), part in need_group.groupby(level=[0, 1]):
+        groups = [k[2] for k in part.index]
+        for size in range(1, len(groups)):
+            for subset in itertools.combinations(groups, size):
+                row = int(m.constraints(1, ub=float(sum(need_group[(name, day, g)] for g in subset)))[0])
+                m.add(np.full(len(subset), row), [short[(name, day, g)] for g in subset], 1.0)
+                hall.setdefault((name, day), []).append((frozenset(subset), row))
+    template_of, day_of = types["template"].to_numpy(), types["day"].to_numpy()
+    first_weekday = horizon.first_date(site.timezone).weekday()
+    weekday = lambda d: (first_weekday + d) % 7  # noqa: E731
+    chains = _chain_limits(types, horizon, options.rest_hours)
+    chain_rows = {key: int(m.constraints(1, ub=float(limit))[0]) for key, limit in chains.items()}
+    choices: list[tuple[str, int, str, tuple[int, ...], int]] = []   # agent, week, template, days, variable
+    for agent_id, ok in eligible.items():
+        agent = agents[agent_id]
+        served = frozenset(g for g in members if agent_id in members[g])
+        weekend_terms: list[tuple[int, int]] = []
+        all_vars: list[tuple[int, tuple[int, ...]]] = []
+        for week in range(horizon.weeks):
+            week_days = list(range(7 * week, 7 * week + 7))
+            tour_vars = []
+            for name in np.unique(template_of[ok & (day_of // 7 == week)]):
+                template = plan.templates[name]
+                open_days = {int(d) for d in day_of[ok & (template_of == name)]}
+                for days in _patterns(template, week_days, weekday):
+                    if not set(days) <= open_days:
+                        continue
+                    cost = (w.preference * sum(weekday(d) in agent.days_off for d in days)
+                            - w.contract_use * agent.min_hours)
+                    var = int(m.variables(1, cost=cost)[0])
+                    choices.append((agent_id, week, name, days, var))
+                    tour_vars.append(var)
+                    all_vars.append((var, days))
+                    rows = [day_rows[(name, d)] for d in days]
+                    rows += [row for d in days for subset, row in hall.get((name, d), []) if served <= subset]
+                    rows += [row for (t, d, subset), row in chain_rows.items()
+                             if t == name and d in days and (d + 1) % horizon.days in days and served <= subset]
+                    m.add(rows, np.full(len(rows), var), 1.0)
+                    ends = sum(weekday(d) >= 5 for d in days)
+                    if ends:
+                        weekend_terms.append((var, ends))
+            if tour_vars:
+                one = m.constraints(1, ub=1.0)
+                m.add(np.repeat(one, len(tour_vars)), tour_vars, 1.0)
+        _convex(m, weekend_terms, w.weekend)
+        run = options.max_consecutive_days
+        if horizon.days > run and all_vars:
+            for first in range(horizon.days):
+                window = {(first + k) % horizon.days for k in range(run + 1)}
+                terms = [(v, len(window & set(days))) for v, days in all_vars if window & set(days)]
+                if sum(n for _, n in terms) > run:
+                    row = m.constraints(1, ub=float(run))
+                    m.add(np.repeat(row, len(terms)), [v for v, _ in terms], [n for _, n in terms])
+    values, report = m.solve(options)
+    tours = {}
+    if values is not None:
+        for agent_id, week, name, days, var in choices:
+            if values[var] > 0.5:
+                tours[(agent_id, week)] = (name, days)
+    return tours, report
+
+
+def _chain_limits(types: pd.DataFrame, horizon: Horizon, rest_hours: float
+                  ) -> dict[tuple[str, int, frozenset], int]:
+    """Per (template, day, set S of queue groups): the most agents serving only S who can work that day
+    and the next on the template, i.e. the largest matching of the day's S shifts to the next day's
+    S shifts with the rest time between them (S = all groups bounds everybody).
+
+    Compatibility (next start >= end + rest) is an interval order, so matching each next-day shift in
+    start order to any still-unmatched earlier shift that ended in time is maximum. Only limits that
+    bind (below the smaller day's S shifts) are returned."""
+    out = {}
+    rest = pd.Timedelta(hours=rest_hours)
+    groups = sorted(types["group"].unique())
+    subsets = [frozenset(c) for k in range(1, len(groups) + 1) for c in itertools.combinations(groups, k)]
+    for name, part in types.groupby("template"):
+        by_day = {d: g for d, g in part.groupby("day")}
+        for day, today in by_day.items():
+            following = (day + 1) % horizon.days if horizon.cyclic else day + 1
+            if following not in by_day:
+                continue
+            tomorrow = by_day[following]
+            # times on the day's own lap of the cycle, the next day one cycle on when it wraps
+            lap = lambda g, extra: pd.to_timedelta((extra - g["lap"]) * horizon.days, unit="D")  # noqa: E731
+            end = (today["work_end"] + lap(today, 0) + rest).to_numpy()
+            begin = (tomorrow["work_start"] + lap(tomorrow, int(following < day))).to_numpy()
+            for subset in subsets:
+                mine, theirs = today["group"].isin(subset).to_numpy(), tomorrow["group"].isin(subset).to_numpy()
+                ends = np.sort(np.repeat(end[mine], today["count"].to_numpy()[mine]))
+                starts = np.sort(np.repeat(begin[theirs], tomorrow["count"].to_numpy()[theirs]))
+                matched = free = i = 0
+                for at in starts:
+                    while i < ends.size and ends[i] <= at:
+                        free, i = free + 1, i + 1
+                    if free:
+                        free, matched = free - 1, matched + 1
+                if matched < min(ends.size, starts.size):
+                    out[(name, int(day), subset)] = matched
+    return out
+
+
+def _patterns(template: ShiftTemplate, week_days: list[int], weekday) -> list[tuple[int, ...]]:
+    """Working days (horizon day numbers) of each tour the template allows in one week."""
+    allowed = [d for d in week_days if weekday(d) in template.allowed_days]
+    if template.days_off_rule == "consecutive":
+        return [tuple(d for d in week_days if weekday(d) in p) for p in template.day_patterns()]
+    return [tuple(c) for c in itertools.combinations(allowed, template.days_per_week)]
+
+
+def _convex(m: _Model, terms: list[tuple[int, int]], weight: float) -> None:
+    """Add ``weight * (1 + 2 + ... + n)`` for ``n = sum(coef * var)``: unit steps with rising costs."""
+    if not terms or weight <= 0:
+        return
+    most = sum(n for _, n in terms)
+    steps = m.variables(most, cost=weight * np.arange(1, most + 1), integer=False)
+    row = m.constraints(1, lb=0.0, ub=0.0)
+    m.add(np.repeat(row, len(terms)), [v for v, _ in terms], [n for _, n in terms])
+    m.add(np.repeat(row, most), steps, -1.0)
+
+
+def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFrame, agents: dict[str, Agent],
+                   eligible: dict[str, np.ndarray], tours: dict | None, plan: Plan, options: RosterOptions
+                   ) -> tuple[dict[int, str], dict]:
+    """Stage 2: a shift type for each working day of each agent, by large-neighbourhood search over days.
+
+    With every other day of every agent fixed, each rule is a property of one (agent, shift type)
+    pair: rest against the agent's other shifts (cyclic), the weekly overtime cap, and without tours
+    the hours pro rata and runs of days. One day is then a transportation problem (agents x types with
+    counts) that HiGHS solves exactly; two consecutive days together add only the rest conflicts
+    between them. The first pass solves the days in order (costs include how much of the agent's
+    next day a shift would rule out); later passes re-solve each pair of consecutive days, wrapping
+    Sunday to Monday, until a pass no longer lowers the total cost. Costs: open shifts, preferences,
+    the marginal convex penalty of one more night or late for the agent, and a tour day left unfilled,
+    priced above any open shift. An agent left with an unfilled tour day gives up that week's tour
+    (its shifts stay open), so no rule is ever broken.
+    """
+    w = options.weights
+    horizon = plan.horizon
+    began = time.perf_counter()
+    rule = plan.overtime_rules.get(types["site"].iloc[0])
+    cap = rule.max_hours_per_agent_week if rule is not None else INF
+    period = horizon.seconds if horizon.cyclic else None
+    start = ((types["work_start"] - horizon.start) / pd.Timedelta(seconds=1)).to_numpy()
+    reach = ((types["work_end"] - horizon.start) / pd.Timedelta(seconds=1)).to_numpy() + options.rest_hours * 3600.0
+    day_all, kind_all = types["day"].to_numpy(), types["kind"].to_numpy()
+    weekday_all, overtime_all = types["weekday"].to_numpy(), types["overtime_hours"].to_numpy()
+    paid_all, counts = types["paid_hours"].to_numpy(), types["count"].to_numpy(dtype=float)
+    open_cost = w.open_shift_hour * (paid_all + overtime_all)
+    unfilled_cost = 10 * w.open_shift_hour * 24
+    must = tours is not None
+    fits = eligible  # every shift each agent may take; the repair may change tours within it
+    if must:
+        eligible = {a: ok & _in_tours(types, tours, a) for a, ok in fits.items()}
+    days_of: dict[str, list[int]] = {}
+    for agent_id, ok in eligible.items():
+        if must:
+            days_of[agent_id] = sorted(d for (a, _), (_, days) in tours.items() if a == agent_id for d in days)
+        else:
+            days_of[agent_id] = sorted({int(d) for d in day_all[ok]})
+    taken: dict[str, dict[int, int]] = {a: {} for a in eligible}
+
+    def conflict(t: np.ndarray, others: np.ndarray) -> np.ndarray:
+        """Matrix: type t[i] is closer than the rest time to type others[j] (cyclic when the plan is)."""
+        a_s, a_r = start[t][:, None], reach[t][:, None]
+        b_s, b_r = start[others][None, :], reach[others][None, :]
+        if period:
+            return ((b_s - a_s) % period < a_r - a_s) | ((a_s - b_s) % period < b_r - b_s)
+        return (b_s < a_r) & (a_s < b_r)
+
+    def candidates(agent_id: str, day: int, window: tuple[int, ...], look_ahead: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Types the agent may take on ``day`` with its days outside ``window`` fixed, and their costs."""
+        agent = agents[agent_id]
+        other = {d: k for d, k in taken[agent_id].items() if d not in window}
+        fixed = np.array(list(other.values()), dtype=np.int64)
+        t = np.flatnonzero(eligible[agent_id] & (day_all == day))
+        if fixed.size:
+            t = t[~conflict(t, fixed).any(axis=1)]
+        same_week = np.array([k for d, k in other.items() if d // 7 == day // 7], dtype=np.int64)
+        t = t[overtime_all[t] + overtime_all[same_week].sum() <= cap + 1e-9]
+        if not must:
+            t = t[paid_all[t] + paid_all[fixed].sum() <= agent.max_hours * horizon.days / 7 + 1e-9]
+            if _run_with(set(other) | (set(window) - {day}), day, horizon) > options.max_consecutive_days:
+                t = t[:0]
+        cost = _pair_cost(agent, t, kind_all, weekday_all, other.values(), w, must)
+        if look_ahead:
+            following = [d for d in days_of[agent_id] if d > day and d not in other]
+            if following:
+                nxt = np.flatnonzero(eligible[agent_id] & (day_all == following[0]))
+                if nxt.size and t.size:
+                    cost += 5 * w.preference * conflict(t, nxt).mean(axis=1)
+        current = taken[agent_id].get(day)
+        cost -= 1e-3 * (t == current)  # keep the current choice on ties: passes then settle
+        return t, cost
+
+    def solve_window(window: tuple[int, ...], look_ahead: bool) -> None:
+        here = np.flatnonzero(np.isin(day_all, window))
+        people = [(a, d) for a in eligible for d in window if d in days_of[a]]
+        if not people or not here.size:
+            return
+        position = {int(t): i for i, t in enumerate(here)}
+        m = _Model()
+        cover = m.constraints(len(here), lb=counts[here], ub=counts[here])
+        m.add(cover, m.variables(len(here), ub=counts[here], cost=open_cost[here], integer=False), 1.0)
+        rows = m.constraints(len(people), lb=1.0 if must else 0.0, ub=1.0)
+        if must:
+            m.add(rows, m.variables(len(people), cost=unfilled_cost, integer=False), 1.0)
+        chosen: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        for row, (agent_id, day) in zip(rows, people):
+            t, cost = candidates(agent_id, day, window, look_ahead)
+            x = m.variables(t.size, cost=cost)
+            m.add(np.full(t.size, row), x, 1.0)
+            m.add(cover[[position[int(k)] for k in t]], x, 1.0)
+            chosen[(agent_id, day)] = (t, x)
+        if len(window) == 2:  # rest between the two days: a row per maximal clique of conflicting shifts
+            for agent_id in eligible:
+                if (agent_id, window[0]) in chosen and (agent_id, window[1]) in chosen:
+                    (t1, x1), (t2, x2) = chosen[(agent_id, window[0])], chosen[(agent_id, window[1])]
+                    if not (t1.size and t2.size):
+                        continue
+                    both, x = np.concatenate([t1, t2]), np.concatenate([x1, x2])
+                    for clique in _cliques(start[both], reach[both], period):
+                        if clique.min() < t1.size <= clique.max():  # within one day the agent row suffices
+                            row = m.constraints(1, ub=1.0)
+                            m.add(np.repeat(row, clique.size), x[clique], 1.0)
+        values, _ = m.solve(options)
+        if values is None:
+            return
+        for (agent_id, day), (t, x) in chosen.items():
+            pick = t[values[x] > 0.5]
+            if pick.size:
+                taken[agent_id][day] = int(pick[0])
+            else:
+                taken[agent_id].pop(day, None)
+
+    def total() -> float:
+        given = np.zeros(len(types))
+        cost = 0.0
+        for agent_id, chosen in taken.items():
+            picks = np.array(list(chosen.values()), dtype=np.int64)
+            np.add.at(given, picks, 1)
+            cost += float(_pair_cost(agents[agent_id], picks, kind_all, weekday_all, [], w, must, whole=True).sum())
+            if must:
+                cost += unfilled_cost * (len(days_of[agent_id]) - len(chosen))
+        return cost + float((open_cost * (counts - given)).sum())
+
+    for day in range(horizon.days):
+        solve_window((day,), look_ahead=True)
+    best, passes, limited = total(), 1, False
+    pairs = [(d, (d + 1) % horizon.days) for d in range(horizon.days if horizon.cyclic else horizon.days - 1)]
+    while pairs and passes <= PAIR_PASSES and not (limited := time.perf_counter() - began > options.time_limit):
+        for pair in pairs:
+            solve_window(pair, look_ahead=False)
+        passes += 1
+        now = total()
+        gain, best = best - now, min(best, now)
+        if gain < w.preference:  # less than one preference point a pass: not worth another
+            break
+    repaired = _repair_open(tours, taken, days_of, fits, agents, types, plan, options, conflict, cap,
+                            deadline=began + 2 * options.time_limit) if must else 0
+    gave_up = {(a, d // 7) for a, days in days_of.items() for d in days if must and d not in taken[a]}
+    pools: dict[int, list[str]] = {}
+    for agent_id, chosen in taken.items():
+        for day, t in chosen.items():
+            if (agent_id, day // 7) not in gave_up:
+                pools.setdefault(t, []).append(agent_id)
+    assignment: dict[int, str] = {}
+    ids = shifts["shift_id"].to_numpy()
+    for t, chosen_agents in pools.items():
+        for shift_id, agent_id in zip(sorted(ids[type_of == t]), sorted(chosen_agents)):
+            assignment[int(shift_id)] = agent_id
+    return assignment, {"passes": passes, "objective": best, "time_limited": limited, "repaired": repaired,
+                        "tours_given_up": len(gave_up),
+                        "shift_seconds": time.perf_counter() - began}
+
+
+REPAIR_AGENTS = 16   # agents freed together in one repair: small enough to solve exactly in about a second
+REPAIR_ATTEMPTS = 6   # neighbourhoods tried while shifts stay open (two per stuck agent at most)
+REPAIR_NODES = 100    # branch-and-bound nodes per neighbourhood (most solve at the root)
+PAIR_PASSES = 2       # passes over pairs of days after the first; later ones gained under a point each
+
+
+def _repair_open(tours: dict, taken: dict[str, dict[int, int]], days_of: dict[str, list[int]],
+                 fits: dict[str, np.ndarray], agents: dict[str, Agent], types: pd.DataFrame, plan: Plan,
+                 options: RosterOptions, conflict, cap: float, *, deadline: float) -> int:
+    """Repair unfilled tours: free a stuck agent together with up to :data:`REPAIR_AGENTS` others and
+    re-solve them exactly with :func:`_repair`. The others are the agents on the same template that
+    week (they can swap days-off patterns and shifts among themselves), first those holding the
+    shifts of the rest-feasible weeks the stuck agent could work if they were free (ejection chains,
+    using as many open shifts as possible) and those who could take the open shifts; then any other
+    agents who could take the open shifts. Returns how many shifts it staffed."""
+    counts = types["count"].to_numpy()
+    day_all = types["day"].to_numpy()
+    horizon = plan.horizon
+    first_weekday = horizon.first_date(plan.sites[types["site"].iloc[0]].timezone).weekday()
+    weekday = lambda d: (first_weekday + d) % 7  # noqa: E731
+    gained, tried, misses = 0, {}, 0
+    rng = np.random.default_rng(0)
+    for _ in range(REPAIR_ATTEMPTS):
+        if misses >= 2:  # two neighbourhoods in a row found nothing: the rest is likely not rosterable
+            break
+        stuck = sorted(k for k in {(a, d // 7) for a, days in days_of.items() for d in days if d not in taken[a]}
+                       if tried.get(k, 0) < 2)
+        if not stuck or time.perf_counter() > deadline:
+            break
+        agent_id, week = stuck[0]
+        second = tried.get((agent_id, week), 0) == 1
+        tried[(agent_id, week)] = tried.get((agent_id, week), 0) + 1
+        held = np.zeros(len(types))
+        holder: dict[int, list[str]] = {}
+        for other, chosen in taken.items():
+            for day, t in chosen.items():
+                if (other, day // 7) not in stuck:
+                    held[t] += 1
+                    holder.setdefault(t, []).append(other)
+        in_week = day_all // 7 == week
+        target = (counts > held) & in_week
+        chains = []
+        for name in np.unique(types["template"].to_numpy()[fits[agent_id] & in_week]):
+            mine = fits[agent_id] & in_week & (types["template"].to_numpy() == name)
+            for days in _patterns(plan.templates[name], list(range(7 * week, 7 * week + 7)), weekday):
+                found = _chain(np.flatnonzero(mine), days, day_all, conflict, target)
+                if found:
+                    chains.append(found)
+        # the holders of the best chains' taken shifts must move: they and the open shifts' takers are freed
+        wanted: list[str] = []
+        for _, chain in sorted(chains, key=lambda c: -c[0])[:3]:
+            wanted += [h for t in chain if not target[t] for h in holder.get(t, [])[:1] if h not in wanted]
+        takers = sorted((a for a in fits if a != agent_id and (fits[a] & target).any()),
+                        key=lambda a: (any(d // 7 == week for d in days_of[a]), -int((fits[a] & target).sum()), a))
+        # the agents on the same template that week can re-pattern among themselves: they come first
+        template = tours[(agent_id, week)][0]
+        same = {a for (a, w), (name, _) in tours.items() if w == week and name == template and a != agent_id}
+        ranked = [a for a in wanted + takers if a in same] + sorted(same)
+        if second:  # the first neighbourhood did not do: another draw from the same template
+            ranked = list(rng.permutation(sorted(same)))
+        ranked += [a for a in wanted + takers if a not in same]
+        freed = [agent_id]
+        for other in ranked:
+            if other not in freed and len(freed) < REPAIR_AGENTS:
+                freed.append(other)
+        gain = _repair(freed, {agent_id}, week, taken, days_of, fits, agents, types, plan, options, conflict, cap)
+        gained += gain
+        misses = 0 if gain else misses + 1
+    return gained
+
+
+def _chain(candidates: np.ndarray, days: tuple[int, ...], day_all: np.ndarray, conflict, free: np.ndarray
+           ) -> tuple[int, list[int]] | None:
+    """One shift a day on ``days`` from ``candidates`` with the rest time between each pair (the cyclic
+    wrap included) using as many ``free`` (open) shifts as possible: (free shifts used, chain), by
+    dynamic programming over the days from each first-day shift; None if there is none."""
+    per_day = [candidates[day_all[candidates] == d] for d in days]
+    if any(not len(options) for options in per_day):
+        return None
+    best = None
+    for start in per_day[0]:
+        layers = [{int(start): (int(free[start]), None)}]
+        for options in per_day[1:]:
+            previous = np.array(list(layers[-1]), dtype=np.int64)
+            value = np.array([layers[-1][int(t)][0] for t in previous])
+            ok = ~conflict(options, previous)  # option x previous
+            layer = {}
+            for t, row in zip(options, ok):
+                if row.any():
+                    k = int(np.argmax(np.where(row, value, -1)))
+                    layer[int(t)] = (int(value[k] + free[t]), int(previous[k]))
+            if not layer:
+                break
+            layers.append(layer)
+        if len(layers) < len(per_day):
+            continue
+        for last, (score, _) in sorted(layers[-1].items(), key=lambda kv: -kv[1][0]):
+            if best is not None and score <= best[0]:
+                break
+            chain = [last]
+            for layer in reversed(layers[1:]):
+                chain.append(layer[chain[-1]][1])
+            chain.reverse()
+            if conflict(np.array(chain), np.array(chain)).sum() == len(chain):  # only with itself
+                best = (score, chain)
+                break
+    return best
+
+
+def _repair(freed: list[str], stuck: set[str], week: int, taken: dict[str, dict[int, int]],
+            days_of: dict[str, list[int]], eligible: dict[str, np.ndarray], agents: dict[str, Agent],
+            types: pd.DataFrame, plan: Plan, options: RosterOptions, conflict, cap: float) -> int:
+    """Re-solve one week exactly for the ``freed`` agents: tours (any template that fits each agent, its
+    patterns), shifts, rest (clique rows) and the overtime cap in one MILP over the shifts they hold
+    plus the open ones. Keeps the old assignment unless the new one staffs more shifts than the freed
+    agents' complete tours did (``stuck`` agents' tours are incomplete and count for nothing).
+    Returns how many more shifts are staffed."""
+    days = list(range(7 * week, 7 * week + 7))
+    in_week = types["day"].isin(days).to_numpy()
+    held = np.zeros(len(types))
+    for agent_id, chosen in taken.items():
+        for day, t in chosen.items():
+            if agent_id not in freed or day // 7 != week:
+                held[t] += 1
+    available = np.where(in_week, types["count"].to_numpy() - held, 0)
+    w = options.weights
+    m = _Model()
+    index = np.flatnonzero(available > 0)
+    cover = m.constraints(index.size, ub=available[index])
+    position = {int(t): i for i, t in enumerate(index)}
+    horizon = plan.horizon
+    first_weekday = horizon.first_date(plan.sites[types["site"].iloc[0]].timezone).weekday()
+    weekday = lambda d: (first_weekday + d) % 7  # noqa: E731
+    hours = types["paid_hours"].to_numpy() + types["overtime_hours"].to_numpy()
+    start = ((types["work_start"] - horizon.start) / pd.Timedelta(seconds=1)).to_numpy()
+    reach = ((types["work_end"] - horizon.start) / pd.Timedelta(seconds=1)).to_numpy() + options.rest_hours * 3600.0
+    template_all, day_all = types["template"].to_numpy(), types["day"].to_numpy()
+    choices, xs = {}, {}
+    for agent_id in freed:
+        outside = np.array([t for d, t in taken[agent_id].items() if d // 7 != week], dtype=np.int64)
+        t = index[eligible[agent_id][index]]
+        if outside.size and t.size:
+            t = t[~conflict(t, outside).any(axis=1)]
+        if not t.size:
+            continue
+        agent = agents[agent_id]
+        cost = -w.open_shift_hour * hours[t]  # every shift taken is one fewer open
+        if agent.prefers:
+            cost += w.preference * ~np.isin(types["kind"].to_numpy()[t], agent.prefers)
+        x = m.variables(t.size, cost=cost)
+        m.add(cover[[position[int(k)] for k in t]], x, 1.0)
+        xs[agent_id] = (t, x)
+        one = m.constraints(1, ub=1.0)
+        for name in np.unique(template_all[t]):
+            mine = template_all[t] == name
+            links = m.constraints(7, lb=0.0, ub=0.0)
+            for j, d in enumerate(days):
+                sel = mine & (day_all[t] == d)
+                m.add(np.repeat(links[j], sel.sum()), x[sel], 1.0)
+            patterns = [p for p in _patterns(plan.templates[name], days, weekday) if set(p) <= set(day_all[t][mine])]
+            z = m.variables(len(patterns))
+            for var, p in zip(z, patterns):
+                m.add(links[[d - days[0] for d in p]], np.full(len(p), var), -1.0)
+            m.add(np.repeat(one, len(z)), z, 1.0)
+            choices.setdefault(agent_id, []).extend(zip(patterns, z))
+        for clique in _cliques(start[t], reach[t], horizon.seconds if horizon.cyclic else None):
+            row = m.constraints(1, ub=1.0)
+            m.add(np.repeat(row, len(clique)), x[clique], 1.0)
+        overtime = types["overtime_hours"].to_numpy()[t]
+        if overtime.any() and cap < INF:
+            row = m.constraints(1, ub=cap)
+            m.add(np.repeat(row, t.size), x, overtime)
+    values, _ = m.solve(options, max_nodes=REPAIR_NODES)
+    if values is None:
+        return 0
+    given = {a: {int(day_all[k]): int(k) for k in t[values[x] > 0.5]} for a, (t, x) in xs.items()}
+    # a stuck agent's shifts are released anyway: compare with what the complete tours held
+    kept_before = sum(1 for a in freed if a not in stuck for d in taken[a] if d // 7 == week)
+    staffed = sum(len(g) for g in given.values())
+    if staffed <= kept_before:
+        return 0
+    for agent_id in freed:
+        for d in [d for d in taken[agent_id] if d // 7 == week]:
+            del taken[agent_id][d]
+        taken[agent_id].update(given.get(agent_id, {}))
+        pattern = [p for p, var in choices.get(agent_id, []) if values[var] > 0.5]
+        kept = [d for d in days_of[agent_id] if d // 7 != week]
+        days_of[agent_id] = sorted(kept + (list(pattern[0]) if pattern else []))
+    return staffed - kept_before
+
+
+def _cliques(start: np.ndarray, end: np.ndarray, period: float | None) -> list[np.ndarray]:
+    """Maximal cliques of the interval graph of ``[start, end)`` (seconds), as index arrays of size >= 2.
+
+    Intervals sharing a point are a clique, and every maximal clique is the set holding some
+    interval's start. On a circle (``period``), intervals are taken modulo the period.
+    """
+    if len(start) < 2:
+        return []
+    points = np.unique(start % period if period else start)
+    s = (start % period)[None, :] if period else start[None, :]
+    length = (end - start)[None, :]
+    offset = (points[:, None] - s) % period if period else points[:, None] - s
+    member = (offset >= 0) & (offset < length)
+    # keep a point's set unless the next point's set contains it (nothing ended in between)
+    following = np.roll(member, -1, axis=0)
+    if not period:
+        following[-1] = False
+    keep = (member & ~following).any(axis=1) & (member.sum(axis=1) >= 2)
+    return [np.array(c) for c in sorted({tuple(np.flatnonzero(row)) for row in member[keep]})]
+
+
+def _pair_cost(agent: Agent, t: np.ndarray, kinds: np.ndarray, weekdays: np.ndarray, others, w: RosterWeights,
+               tours: bool, *, whole: bool = False) -> np.ndarray:
+    """Cost of giving the agent each type in ``t``: preferences, and the marginal convex penalty of one
+    more night or late given the agent's ``others`` types (``whole``: the penalty of all of ``t`` at once)."""
+    cost = np.zeros(t.size)
+    if agent.prefers:
+        cost += w.preference * ~np.isin(kinds[t], agent.prefers)
+    if agent.days_off and not tours:
+        cost += w.preference * np.isin(weekdays[t], agent.days_off)
+    others = list(others)
+    for kind in ("night", "late"):
+        if kind in agent.prefers:
+            continue
+        flag = kinds[t] == kind
+        if whole:
+            n = int(flag.sum())
+            cost[:1] += getattr(w, kind) * n * (n + 1) / 2
+        else:
+            so_far = sum(kinds[k] == kind for k in others)
+            cost += getattr(w, kind) * (so_far + 1) * flag
+    return cost
+
+
+def _run_with(worked: set[int], day: int, horizon: Horizon) -> int:
+    """Longest run of working days through ``day`` if it is added to ``worked`` (cyclic horizon wraps)."""
+    days = worked | {day}
+    if horizon.cyclic and len(days) == horizon.days:
+        return horizon.days + 1
+    run = 1
+    for step in (-1, 1):
+        k = day + step
+        while (k % horizon.days if horizon.cyclic else k) in days and (horizon.cyclic or 0 <= k < horizon.days):
+            run += 1
+            k += step
+    return run
+
+
+# ----------------------------------------------------------------------------------------------
+# building the roster
+# ----------------------------------------------------------------------------------------------
+
+
+def build_roster(plan: Plan, agents: AgentsFile | dict[str, Agent] | None = None,
+                 options: RosterOptions = RosterOptions(), progress=None) -> Roster:
+    """Give every planned shift to an agent (see the module docstring). ``agents``: the loaded agents
+    file, a dict of agents, or None for anonymous agents from the plan's headcount. ``progress`` is
+    called as ``progress(message, fraction)`` between sites."""
+    problems: list[InputError] = []
+    label = "agents"
+    if agents is None:
+        pool = anonymous_agents(plan)
+    elif isinstance(agents, AgentsFile):
+        pool, problems, label = dict(agents.agents), list(agents.problems), agents.label
+    else:
+        pool = dict(agents)
+    usable: dict[str, Agent] = {}
+    for agent in pool.values():
+        if agent.site not in plan.sites:
+            problems.append(InputError(f"agent {agent.agent_id}: the plan has no site '{agent.site}'; this agent is "
+                                       "left out.", file=label, row=agent.row, column="site", value=agent.site))
+            continue
+        templates = [t for t in plan.templates.values() if not t.sites or agent.site in t.sites]
+        if not any(template_fits(agent, t, plan.horizon) for t in templates):
+            problems.append(_contract_problem(agent, templates, label))
+            continue
+        usable[agent.agent_id] = agent
+    assignment: dict[int, str] = {}
+    reports = []
+    sites = [s for s in plan.sites if (plan.shifts["site"] == s).any()]
+    jobs = {s: (plan.sites[s], plan.shifts[plan.shifts["site"] == s], [a for a in usable.values() if a.site == s])
+            for s in sites}
+    if options.workers > 1 and len(sites) > 1:
+        # threads suffice: HiGHS releases the GIL while it solves, which is most of the time
+        with ThreadPoolExecutor(min(options.workers, len(sites))) as pool:
+            futures = {pool.submit(_solve_site, *jobs[s], plan, options): s for s in sites}
+            for k, future in enumerate(as_completed(futures)):
+                result, report = future.result()
+                assignment.update(result)
+                reports.append(report)
+                if progress:
+                    progress(f"Rostered {futures[future]}", (k + 1) / len(sites))
+        reports.sort(key=lambda r: sites.index(r["site"]))
+    else:
+        for k, site_name in enumerate(sites):
+            if progress:
+                progress(f"Rostering {site_name}…", k / len(sites))
+            result, report = _solve_site(*jobs[site_name], plan, options)
+            assignment.update(result)
+            reports.append(report)
+    shifts = plan.shifts.copy()
+    shifts["agent_id"] = shifts["shift_id"].map(assignment)
+    shifts["agent_id"] = shifts["agent_id"].astype(object).where(shifts["agent_id"].notna(), None)
+    shifts["name"] = shifts["agent_id"].map(lambda a: usable[a].name if a is not None else None)
+    time_limited = {r["site"] for r in reports if r.get("time_limited")
+                    or r.get("tours_status") == "Time limit reached"}
+    open_shifts = _open_shifts(shifts, usable, plan, options, time_limited)
+    fairness, spread, satisfaction = fairness_table(shifts, usable, plan.horizon, plan.sites)
+    warnings = list(plan.warnings)
+    if len(open_shifts):
+        warnings.append(f"{int(open_shifts['count'].sum())} planned shift(s) stay open: see the open shifts and why.")
+    idle = fairness[fairness["shifts"] == 0]
+    if len(idle):
+        owed = idle[idle["min_hours"] > 0]
+        warnings.append(f"{len(idle)} agent(s) have no shift in this plan"
+                        + (f", {len(owed)} of them with contracted hours" if len(owed) else "")
+                        + ": the plan needs fewer people than the agents file lists, or their contracts, queues "
+                          "or availability do not match what is open.")
+    if progress:
+        progress("Roster done", 1.0)
+    return Roster(shifts, usable, open_shifts, fairness, spread, satisfaction, problems, warnings, reports, plan,
+                  options)
+
+
+def _contract_problem(agent: Agent, templates: list[ShiftTemplate], label: str) -> InputError:
+    weeks = "; ".join(f"{t.template} ({t.contract}): {t.days_per_week} days x {t.paid_minutes / 60:g} h = "
+                      f"{t.days_per_week * t.paid_minutes / 60:g} h" for t in templates)
+    contract = ", ".join(p for p in (agent.contract or "any contract",
+                                     f"{agent.days_per_week} days" if agent.days_per_week else "",
+                                     f"{agent.min_hours:g}-{agent.max_hours:g} h a week") if p)
+    return InputError(f"agent {agent.agent_id}: no shift template of {agent.site} fits the contract ({contract}); "
+                      f"the templates give {weeks}. This agent is left out.", file=label, row=agent.row,
+                      column="contract", fix="correct the contract (hours, days, full_time/part_time) or add a "
+                                             "template that fits it.")
+
+
+def _open_shifts(shifts: pd.DataFrame, agents: dict[str, Agent], plan: Plan, options: RosterOptions,
+                 time_limited: set[str]) -> pd.DataFrame:
+    """Open planned shifts grouped by site, queue, template, local start and end, with why each is open."""
+    columns = ["site", "queue", "template", "date_local", "start_local", "end_local", "count", "reason"]
+    missing = shifts[shifts["agent_id"].isna()]
+    if missing.empty:
+        return pd.DataFrame(columns=columns)
+    working_weeks = set(zip(shifts["agent_id"].dropna(), shifts.loc[shifts["agent_id"].notna(), "week"]))
+    records = []
+    for record in missing.itertuples():
+        reason = _reason(record, agents, plan, options, working_weeks)
+        if record.site in time_limited and reason.startswith(("too few", "the rules")):
+            reason += " (The solver stopped at its time limit for this site; more time may staff it.)"
+        zone = record.timezone
+        records.append({"site": record.site, "queue": record.queue, "template": record.template,
+                        "date_local": record.date_local,
+                        "start_local": record.work_start.tz_convert(zone).strftime("%H:%M"),
+                        "end_local": record.work_end.tz_convert(zone).strftime("%H:%M"), "reason": reason})
+    frame = pd.DataFrame(records)
+    keys = [c for c in columns if c not in ("count",)]
+    return frame.groupby(keys, sort=True).size().rename("count").reset_index()[columns]
+
+
+def _reason(shift, agents: dict[str, Agent], plan: Plan, options: RosterOptions,
+            working_weeks: set[tuple[str, int]]) -> str:
+    site = shift.site
+    at_site = [a for a in agents.values() if a.site == site]
+    if not at_site:
+        return f"no agent works at {site}."
+    serving = [a for a in at_site if shift.queue in a.queues]
+    if not serving:
+        return f"no agent at {site} serves {shift.queue}."
+    template = plan.templates.get(shift.template)
+    fitting = [a for a in serving if template is not None and template_fits(a, template, plan.horizon)]
+    if not fitting:
+        week = (f" ({template.contract}, {template.days_per_week} days x {template.paid_minutes / 60:g} h = "
+                f"{template.days_per_week * template.paid_minutes / 60:g} h a week)") if template else ""
+        return f"no agent at {site} serving {shift.queue} has a contract that fits {shift.template}{week}."
+    starts, ends = pd.Series([shift.work_start]), pd.Series([shift.work_end])
+    free = [a for a in fitting if not blocked(a, starts, ends, shift.timezone, plan.horizon)[0]]
+    if not free:
+        names = ", ".join(a.agent_id for a in fitting[:5]) + (" and others" if len(fitting) > 5 else "")
+        return f"unavailability: the {len(fitting)} agent(s) who could work it ({names}) are unavailable then."
+    idle = [a for a in free if (a.agent_id, shift.week) not in working_weeks]
+    if not idle:
+        return (f"too few people: all {len(free)} agent(s) at {site} who serve {shift.queue}, fit {shift.template} "
+                "and are available then already have a full week.")
+    names = ", ".join(a.agent_id for a in idle[:5]) + (" and others" if len(idle) > 5 else "")
+    return (f"the rules leave no one: {names} could take it but not a whole {shift.template} week around it "
+            f"(rest of {options.rest_hours:g} h, at most {options.max_consecutive_days} days in a row, the days-off "
+            "pattern, or unavailability on the other days).")
+
+
+def fairness_table(shifts: pd.DataFrame, agents: dict[str, Agent], horizon: Horizon, sites: dict[str, Site]
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, float | None]:
+    """Per agent: shifts, paid hours (overtime excluded), overtime hours, nights, weekend days, lates,
+    earlies, preference items and the share honoured; per site and kind the spread over rostered
+    agents; and the overall share of preference items honoured (None when nobody stated one).
+
+    Preference items: each shift of an agent who prefers some kinds (honoured if it is one of them),
+    and each preferred day off in the horizon (honoured if not worked)."""
+    worked = shifts[shifts["agent_id"].notna()]
+    rows = []
+    for agent in agents.values():
+        own = worked[worked["agent_id"] == agent.agent_id]
+        items = honoured = 0
+        if agent.prefers:
+            items += len(own)
+            honoured += int(own["kind"].isin(agent.prefers).sum())
+        if agent.days_off:
+            first = horizon.first_date(sites[agent.site].timezone)
+            wanted = [d for d in range(horizon.days) if (first + dt.timedelta(days=d)).weekday() in agent.days_off]
+            items += len(wanted)
+            honoured += sum(d not in set(own["day"]) for d in wanted)
+        rows.append({"agent_id": agent.agent_id, "name": agent.name, "site": agent.site, "shifts": len(own),
+                     "paid_hours": float(own["paid_hours"].sum()), "overtime_hours": float(own["overtime_hours"].sum()),
+                     "min_hours": agent.min_hours, "max_hours": agent.max_hours,
+                     "nights": int((own["kind"] == "night").sum()), "weekends": int(own["weekend"].sum()),
+                     "lates": int((own["kind"] == "late").sum()), "earlies": int((own["kind"] == "early").sum()),
+                     "preference_items": items, "preferences_honoured": honoured,
+                     "satisfaction": honoured / items if items else np.nan})
+    table = pd.DataFrame(rows, columns=["agent_id", "name", "site", "shifts", "paid_hours", "overtime_hours",
+                                        "min_hours", "max_hours", "nights", "weekends", "lates", "earlies",
+                                        "preference_items", "preferences_honoured", "satisfaction"])
+    rostered = table[table["shifts"] > 0]
+    spread = []
+    for site, group in list(rostered.groupby("site")) + [("all sites", rostered)]:
+        for kind in ("nights", "weekends", "lates", "earlies"):
+            values = group[kind]
+            some = len(values) > 0
+            spread.append({"site": site, "kind": kind, "agents": len(values),
+                           "mean": float(values.mean()) if some else 0.0, "min": int(values.min()) if some else 0,
+                           "max": int(values.max()) if some else 0,
+                           "spread": int(values.max() - values.min()) if some else 0})
+    items = int(rostered["preference_items"].sum())
+    satisfaction = float(rostered["preferences_honoured"].sum() / items) if items else None
+    return table, pd.DataFrame(spread), satisfaction
+
+
+# ----------------------------------------------------------------------------------------------
+# coverage of a roster per interval
+# ----------------------------------------------------------------------------------------------
+
+
+def interval_coverage(shifts: pd.DataFrame, horizon: Horizon, *, minutes: int = 15) -> pd.DataFrame:
+    """Average agents per queue and interval of ``minutes`` (UTC, labelled by start) over the horizon.
+
+    ``working``: rostered, on their shift and not on a break (overtime excluded); ``on_break``;
+    ``overtime``: rostered and on an overtime extension; ``open``: what the open shifts would have
+    given (working plus overtime). In a cyclic horizon time past the end wraps to the start, as in the plan.
+    """
+    edges = np.arange(0, horizon.seconds + 1, minutes * 60.0)
+    ds = horizon.start + pd.to_timedelta(edges[:-1], unit="s")
+    period = horizon.seconds if horizon.cyclic else None
+    origin = horizon.start
+    sec = lambda t: ((pd.Series(t) - origin) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)  # noqa: E731
+    frames = []
+    for queue, group in shifts.groupby("queue", sort=True):
+        assigned = group["agent_id"].notna().to_numpy()
+        brk = [(b, m) for row_breaks, a in zip(group["breaks"], assigned) for b, m, _ in row_breaks if a]
+        brk_open = [(b, m) for row_breaks, a in zip(group["breaks"], assigned) for b, m, _ in row_breaks if not a]
+
+        def spans(frame_part: pd.DataFrame, start_col: str, end_col: str) -> tuple[np.ndarray, np.ndarray]:
+            return sec(frame_part[start_col]), sec(frame_part[end_col])
+
+        def breaks(items) -> tuple[np.ndarray, np.ndarray]:
+            if not items:
+                return np.zeros(0), np.zeros(0)
+            begin = sec([b for b, _ in items])
+            return begin, begin + np.array([m * 60.0 for _, m in items])
+
+        mine, others = group[assigned], group[~assigned]
+        base = _average(*spans(mine, "start_utc", "end_utc"), edges, period)
+        on_break = _average(*breaks(brk), edges, period)
+        overtime = (_average(*spans(mine, "work_start", "start_utc"), edges, period)
+                    + _average(*spans(mine, "end_utc", "work_end"), edges, period))
+        lost = (_average(*spans(others, "work_start", "work_end"), edges, period)
+                - _average(*breaks(brk_open), edges, period))
+        frames.append(pd.DataFrame({"queue": queue, "ds": ds, "working": base - on_break, "on_break": on_break,
+                                    "overtime": overtime, "open": lost}))
+    if not frames:
+        return pd.DataFrame(columns=["queue", "ds", "working", "on_break", "overtime", "open"])
+    out = pd.concat(frames, ignore_index=True)
+    numbers = ["working", "on_break", "overtime", "open"]
+    out[numbers] = out[numbers].round(9) + 0.0  # exact counts stay exact; no -0.0
+    return out
+
+
+def _average(start: np.ndarray, end: np.ndarray, edges: np.ndarray, period: float | None) -> np.ndarray:
+    """Average number of the intervals ``[start, end)`` (seconds) active in each bin of ``edges``.
+
+    F(T) = sum_i clip(T - start_i, 0, end_i - start_i) is the active time before T; a bin's average is
+    its increase over the bin width. A cyclic period first folds intervals into ``[0, period)``.
+    """
+    start, end = np.asarray(start, float), np.asarray(end, float)
+    keep = end > start
+    start, end = start[keep], end[keep]
+    if period:
+        length = end - start
+        start = start % period
+        end = start + length
+        over = end > period
+        start = np.concatenate([start, np.zeros(over.sum())])
+        end = np.concatenate([np.minimum(end, period), end[over] - period])
+    s, e = np.sort(start), np.sort(end)
+    cs, ce = np.concatenate([[0.0], np.cumsum(s)]), np.concatenate([[0.0], np.cumsum(e)])
+    ks, ke = np.searchsorted(s, edges), np.searchsorted(e, edges)
+    active = (ks * edges - cs[ks]) - (ke * edges - ce[ke])
+    return np.diff(active) / np.diff(edges)
