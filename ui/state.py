@@ -5,7 +5,10 @@ Session keys (each page reads what earlier stages left, never writes another pag
 - ``queues``: ``dict[str, QueueConfig]`` for the loaded history (the sample's by default).
 - ``events``: events frame (contract of ARCHITECTURE.md), edited on the Forecast page.
 - ``forecast``: forecast frame ``queue, ds, yhat, yhat_lower, yhat_upper, aht`` from the Forecast page.
-- ``requirements``: requirements frame from the Staffing page.
+- ``requirements``: requirements frame from the Staffing page; ``staffed_forecast`` and ``staffed_queues``
+  are the forecast and queue configs (targets as edited) it was computed from.
+- ``shift_plan``: the solved :class:`scheduling.optimiser.ShiftPlan` of the Schedule page, with
+  ``shift_plan_sources`` (forecast, queue configs) for its roster's simulation replay.
 """
 from __future__ import annotations
 

@@ -1,0 +1,90 @@
+"""The Schedule page (shift plan part) through Streamlit's AppTest, reached by the app's own navigation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def requirements(queue: str = "uk_phone") -> pd.DataFrame:
+    """One Tuesday of a Staffing-page-like frame: 60-minute intervals, an upper band in the evening."""
+    ds = pd.date_range("2025-06-03", periods=24, freq="60min", tz="UTC")
+    need = [4.0 if 8 <= t.hour < 18 else 0.0 for t in ds]
+    return pd.DataFrame({"queue": queue, "ds": ds, "agents": need, "scheduled": need,
+                         "scheduled_upper": [n + 2 if t.hour == 17 else n for n, t in zip(need, ds)]})
+
+
+@pytest.fixture(scope="module")
+def page():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.switch_page("ui/schedule.py")
+    at.session_state["requirements"] = requirements()
+    at.run()
+    return at
+
+
+def test_plan_from_the_staffing_requirements(page):
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.radio(key="plan_source").value == "Staffing page"
+    page.number_input(key="plan_time_limit").set_value(10)
+    page.button(key="plan_run").click()
+    page.run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert not page.error, [e.value for e in page.error]
+    labels = {m.label for m in page.metric}
+    assert {"Cost of shifts", "Paid hours", "FTE", "Gap to bound"} <= labels
+    assert float(next(m for m in page.metric if m.label == "Cost of shifts").value.replace(",", "")) > 0
+    assert len(page.get("plotly_chart")) >= 3          # coverage, start heatmap, gap over time
+    assert len(page.get("download_button")) == 5
+    plan = page.session_state["shift_plan"]
+    assert plan.shifts["count"].sum() > 0 and plan.report.objective is not None
+    # Another view of the same plan: local time of a site, no re-solve.
+    page.selectbox(key="plan_view_zone").set_value("Europe/Dublin")
+    page.run()
+    assert not page.exception
+
+
+def test_requirements_no_site_serves_show_a_message(page):
+    page.session_state["requirements"] = requirements("fr_phone")
+    page.run()
+    page.button(key="plan_run").click()
+    page.run()
+    assert not page.exception
+    assert any("fr_phone" in e.value and "no site serves" in e.value for e in page.error)
+
+
+@pytest.mark.slow
+def test_sample_week_plan_then_roster_then_simulation():
+    """The whole Schedule page on the sample week: plan, roster with anonymous agents, replay."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    at.switch_page("ui/schedule.py")
+    at.run()
+    assert at.radio(key="plan_source").value == "Sample week"
+    at.number_input(key="plan_time_limit").set_value(15)
+    at.button(key="plan_run").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    plan = at.session_state["shift_plan"]
+    assert plan.report.objective is not None and not plan.tours.empty   # a cyclic week: tours apply
+    at.button(key="roster_build").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    _, roster = at.session_state["roster"]
+    planned = int(plan.shifts["count"].sum())
+    assert len(roster.shifts) == planned                                 # every planned shift is on the roster
+    assert roster.shifts["agent_id"].notna().sum() >= 0.95 * planned     # anonymous agents staff nearly all of it
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert {"Roster, all sites", "Calendars (.ics, zip)", "Coverage"} <= labels
+    at.slider(key="roster_runs").set_value(5)
+    at.button(key="roster_simulate").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    _, result = at.session_state["roster_replay"]
+    assert set(result.daily["queue"]) == set(plan.coverage["queue"])
+    assert result.daily["offered"].sum() > 0
