@@ -1,6 +1,7 @@
 """What-if scenarios on a real (small) fit: one queue, 8 weeks of history, a 1-week horizon."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -12,7 +13,7 @@ from forecasting.history import load_history
 from forecasting.validation import InputError
 from planning.scenarios import (BaseInputs, Scenario, StageCache, adjust_forecast, compare, comparison_table,
                                 make_scenario, run_scenario)
-from scheduling.sites import load_sites
+from scheduling.sites import load_overtime, load_sites, load_templates
 from tests.conftest import DATA
 
 QUEUE = "uk_chat"
@@ -120,3 +121,46 @@ def test_kpis_are_finite_where_defined(runs):
         assert math.isfinite(first.kpis[key]) and first.kpis[key] > 0, key
     assert 0 < first.kpis["occupancy"] < 1
     assert len(first.weekly) >= 1 and {"required_fte", "cost", "service_level", "occupancy"} <= set(first.weekly)
+
+
+@pytest.fixture(scope="module")
+def planned(base):
+    """The same base with the shift optimiser as the last stage, and Manila made dearer than Dublin."""
+    sites = base.sites
+    with_plan = dataclasses.replace(base, optimise=True, optimiser_time_limit=20.0,
+                                    templates=load_templates(DATA / "shift_templates.csv", sites=sites),
+                                    overtime=load_overtime(DATA / "overtime.csv", sites=sites))
+    cache = StageCache()
+    first = run_scenario(with_plan, Scenario(name="Base"), cache)
+    dear = run_scenario(with_plan, Scenario(name="Manila at 60 an hour", hourly_cost={"Manila": 60}), cache)
+    return with_plan, cache, first, dear
+
+
+@pytest.mark.slow
+def test_the_optimiser_stage_gives_scheduled_fte_cost_and_overtime_per_site(planned):
+    with_plan, cache, first, dear = planned
+    plan = first.plan
+    assert plan is not None and plan.report.objective is not None
+    # recomputed from the plan's own shifts and blocks, outside the KPI code
+    weeks = plan.timeline.days / 7
+    shift_cost = float((plan.shifts["count"] * plan.shifts["cost"]).sum()) / weeks
+    overtime_cost = float(plan.overtime["cost_if_used"].sum()) / weeks if len(plan.overtime) else 0.0
+    assert first.kpis["weekly_cost"] == pytest.approx(shift_cost + overtime_cost, rel=1e-6)
+    assert first.kpis["overtime_cost"] == pytest.approx(overtime_cost, rel=1e-6)
+    paid = float((plan.shifts["count"] * plan.shifts["paid_hours"]).sum()) / weeks
+    assert first.kpis["scheduled_fte"] == pytest.approx(paid / with_plan.hours_per_fte, rel=1e-6)
+    # whole shifts cover the requirement: at least what is required, not wildly more
+    assert first.kpis["required_fte"] * 0.97 <= first.kpis["scheduled_fte"] <= first.kpis["required_fte"] * 1.3
+    assert first.kpis["understaffed_intervals"] == float((plan.coverage["shortfall"] > 1e-6).sum()) / weeks
+    sites = set(first.by_site["site"])
+    assert {"Dublin", "Manila"} <= sites and {"scheduled_fte", "headcount", "cost"} <= set(first.by_site.columns)
+    # the dearer Manila loses hours to Dublin; the forecast and requirements came from the cache
+    hours = lambda r: r.by_site.set_index("site")["scheduled_fte"]  # noqa: E731
+    assert hours(dear)["Manila"] < hours(first)["Manila"] and hours(dear)["Dublin"] > hours(first)["Dublin"]
+    assert cache.fits == 1
+
+
+def test_a_scenario_that_changes_nothing_reuses_the_shift_plan(planned):
+    with_plan, cache, first, _ = planned
+    again = run_scenario(with_plan, Scenario(name="Base again"), cache)
+    assert again.plan is first.plan
