@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from forecasting.engine import forecast_queues, make_tasks
+from forecasting.engine import executor_for, forecast_queues, make_tasks
+from forecasting.calendar import YEARS
 from forecasting.models import QueueSettings
 from forecasting.queues import WEEKDAYS, QueueConfig, parse_span
 from forecasting.validation import InputError
@@ -40,9 +41,10 @@ from scheduling.requirements import requirements as staffing_requirements
 from scheduling.shrinkage import ShrinkageTable, load_shrinkage
 from scheduling.optimiser import PlanOptions, ShiftPlan, plan_shifts
 from scheduling.plan_export import summary as plan_summary
-from scheduling.sites import Site, load_requirements
+from scheduling.sites import MAX_SITE_AGENTS, Site, load_requirements
 
 BASE_NAME = "Base plan"
+MAX_PERCENT = 10_000.0  # +10,000% (101 times the base): anything larger is a typo and overflows the plan
 
 
 # --------------------------------------------------------------------------- the changes
@@ -50,15 +52,28 @@ BASE_NAME = "Base plan"
 class ExtraEvent(BaseModel):
     """A future event the planner types: a launch on ``start`` lifting volume by ``lift_percent``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(min_length=1)
     kind: str = "launch"
     start: date
     end: date | None = None
     queues: list[str] = Field(default_factory=list)  # empty: every queue
-    lift_percent: float = Field(gt=-100)
-    decay_days: float | None = Field(default=None, ge=0)
+    lift_percent: float = Field(gt=-100, le=MAX_PERCENT)
+    decay_days: float | None = Field(default=None, ge=0, le=3660)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _year(cls, value: date | None) -> date | None:
+        if value is not None and not YEARS[0] <= value.year <= YEARS[1]:
+            raise ValueError(f"{value} is outside the years {YEARS[0]} to {YEARS[1]}")
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> "ExtraEvent":
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"event '{self.name}' ends ({self.end}) before it starts ({self.start})")
+        return self
 
 
 class Scenario(BaseModel):
@@ -71,21 +86,28 @@ class Scenario(BaseModel):
     ``opening_hours`` maps queue -> weekday (mon..sun) -> ``HH:MM-HH:MM`` or ``closed``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=120)
     description: str = ""
-    volume_growth_percent: float = 0.0
-    aht_change_percent: float = 0.0
+    volume_growth_percent: float = Field(default=0.0, le=MAX_PERCENT)
+    aht_change_percent: float = Field(default=0.0, le=MAX_PERCENT)
     deflection_percent: dict[str, float] = Field(default_factory=dict)
     extra_events: list[ExtraEvent] = Field(default_factory=list)
     service_level: float | None = Field(default=None, gt=0, le=1)
-    answer_seconds: float | None = Field(default=None, gt=0)
+    answer_seconds: float | None = Field(default=None, gt=0, le=7 * 24 * 3600)
     shrinkage_percent: float | None = Field(default=None, ge=0, lt=100)
     site_max_agents: dict[str, int] = Field(default_factory=dict)
     hourly_cost: dict[str, float] = Field(default_factory=dict)
     overtime_multiplier: dict[str, float] = Field(default_factory=dict)
     opening_hours: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the name is blank")
+        return value
 
     @field_validator("volume_growth_percent", "aht_change_percent")
     @classmethod
@@ -104,18 +126,19 @@ class Scenario(BaseModel):
 
     @field_validator("site_max_agents", "hourly_cost")
     @classmethod
-    def _not_negative(cls, value: dict) -> dict:
+    def _not_negative(cls, value: dict, info: ValidationInfo) -> dict:
+        high = MAX_SITE_AGENTS if info.field_name == "site_max_agents" else 1e6
         for key, number in value.items():
-            if number < 0:
-                raise ValueError(f"'{key}' must not be negative")
+            if not 0 <= number <= high:
+                raise ValueError(f"'{key}' ({number:g}) must be from 0 to {high:,.0f}")
         return value
 
     @field_validator("overtime_multiplier")
     @classmethod
     def _multiplier(cls, value: dict[str, float]) -> dict[str, float]:
         for key, number in value.items():
-            if number < 1:
-                raise ValueError(f"overtime multiplier of '{key}' must be at least 1 (1.5 = time and a half)")
+            if not 1 <= number <= 10:
+                raise ValueError(f"overtime multiplier of '{key}' must be from 1 to 10 (1.5 = time and a half)")
         return value
 
     @field_validator("opening_hours")
@@ -138,7 +161,13 @@ def make_scenario(data: Mapping[str, Any] | Scenario, *, source: str = "scenario
     if isinstance(data, Scenario):
         return data
     try:
-        return Scenario.model_validate(dict(data))
+        data = dict(data)
+    except (TypeError, ValueError):
+        raise InputError(f"a scenario must be a set of named fields (a JSON object), not {type(data).__name__}.",
+                         file=source, fix="give the scenario as {\"name\": ..., \"volume_growth_percent\": ...}.") \
+            from None
+    try:
+        return Scenario.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         column = ".".join(str(p) for p in first["loc"]) or None
@@ -376,63 +405,110 @@ KPIS: dict[str, tuple[str, str, str]] = {
 
 
 def run_scenario(base: BaseInputs, scenario: Scenario | Mapping[str, Any], cache: StageCache | None = None,
-                 *, optimiser: Callable[..., Any] | None = None) -> ScenarioResult:
+                 *, optimiser: Callable[..., ShiftPlan] | None = None) -> ScenarioResult:
     """Re-run the pipeline with the scenario's changes; stages whose inputs did not change come from ``cache``.
 
     ``optimiser(requirements_frame, sites, templates, overtime, time_limit) -> ShiftPlan`` is the shift stage
-    when ``base.optimise`` is set; None uses :func:`default_optimiser`.
+    when ``base.optimise`` is set; None uses :func:`plan_scenario_shifts`.
     """
-    scenario = make_scenario(scenario)
+    return run_scenarios(base, [scenario], cache, optimiser=optimiser, workers=1)[0]
+
+
+def run_scenarios(base: BaseInputs, scenarios: list[Scenario | Mapping[str, Any]], cache: StageCache | None = None,
+                  *, optimiser: Callable[..., ShiftPlan] | None = None, workers: int | None = None
+                  ) -> list[ScenarioResult]:
+    """:func:`run_scenario` for several scenarios; their shift plans are solved side by side in
+    ``workers`` processes (default: one per core), since each solve is single-threaded."""
     cache = cache if cache is not None else StageCache()
-    notes: list[str] = []
+    prepared = [_prepare(base, make_scenario(s), cache) for s in scenarios]
+    plans: list[ShiftPlan | None] = [None] * len(prepared)
+    if base.optimise and base.templates:
+        run = optimiser or plan_scenario_shifts
+        jobs: dict[str, tuple] = {}
+        for i, (_, _, required, sites, _) in enumerate(prepared):
+            if not sites:
+                continue
+            key = _digest(required[["queue", "ds", "scheduled", "scheduled_upper"]],
+                          {s: v.model_dump(mode="json") for s, v in sites.items()},
+                          {t: v.model_dump(mode="json") for t, v in base.templates.items()},
+                          {o: v.model_dump(mode="json") for o, v in base.overtime.items()},
+                          base.optimiser_time_limit)
+            plans[i] = cache.get("optimise", key)
+            if plans[i] is None:
+                jobs.setdefault(key, (required, dict(sites), dict(base.templates), dict(base.overtime),
+                                      base.optimiser_time_limit, []))[5].append(i)
+        if jobs:
+            started = time.perf_counter()
+            with executor_for(len(jobs), max_workers=workers) as executor:
+                futures = {key: executor.submit(run, *job[:5]) for key, job in jobs.items()}
+                for key, future in futures.items():
+                    plan = future.result()
+                    cache.misses["optimise"] += 1
+                    cache.put("optimise", key, plan)
+                    for i in jobs[key][5]:
+                        plans[i] = plan
+            cache.seconds["optimise"] += time.perf_counter() - started
+    return [_finish(base, scenario, queues, required, sites, forecast, plan)
+            for (scenario, queues, required, sites, forecast), plan in zip(prepared, plans)]
+
+
+def _prepare(base: BaseInputs, scenario: Scenario, cache: StageCache) -> tuple:
+    """Forecast and requirements of one scenario (both cached); with the optimiser on, requirements carry
+    ``scheduled_upper`` at the overtime quantile so the plan can offer overtime for the upper band."""
     queues = scenario_queues(base, scenario)
     shrinkage = scenario_shrinkage(base, scenario)
     sites = scenario_sites(base, scenario)
-
     forecast = adjust_forecast(forecast_stage(base, queues, cache), scenario, queues)
     configs = {q: c.model_dump() for q, c in queues.items()}
-    key = _digest(forecast, configs, shrinkage.to_frame(), base.planning_quantile)
-    required = cache.compute("requirements", key, lambda: staffing_requirements(
-        forecast, queues, shrinkage, planning_quantile=base.planning_quantile,
-        breaks_placed_by_optimiser=base.optimise))
 
-    plan = None
-    if base.optimise and sites and base.templates:
-        run = optimiser or default_optimiser()
-        plan_key = _digest(required[["queue", "ds", "scheduled"]],
-                           {s: v.model_dump(mode="json") for s, v in sites.items()},
-                           {t: v.model_dump(mode="json") for t, v in base.templates.items()},
-                           {o: v.model_dump(mode="json") for o, v in base.overtime.items()},
-                           base.optimiser_time_limit)
-        plan = cache.compute("optimise", plan_key, lambda: run(
-            required, sites, base.templates, base.overtime, base.optimiser_time_limit))
+    def staffed(quantile: float | None) -> pd.DataFrame:
+        key = _digest(forecast, configs, shrinkage.to_frame(), quantile, base.optimise)
+        return cache.compute("requirements", key, lambda: staffing_requirements(
+            forecast, queues, shrinkage, planning_quantile=quantile, breaks_placed_by_optimiser=base.optimise))
+
+    required = staffed(base.planning_quantile)
+    if base.optimise:
+        upper = staffed(max(OVERTIME_QUANTILE, base.planning_quantile or 0.0))
+        required = required.assign(scheduled_upper=np.maximum(upper["scheduled"].to_numpy(),
+                                                              required["scheduled"].to_numpy()))
+    return scenario, queues, required, sites, forecast
+
+
+def _finish(base: BaseInputs, scenario: Scenario, queues, required: pd.DataFrame, sites, forecast: pd.DataFrame,
+            plan: ShiftPlan | None) -> ScenarioResult:
+    notes: list[str] = []
+    if plan is not None:
         notes += plan.warnings
-        if plan.report.gap is not None and plan.report.gap > SCENARIO_GAP:
-            notes.append(f"The shift plan stopped {plan.report.gap:.1%} from the best possible cost "
-                         f"({plan.report.status}): scheduled FTE and cost may be that much high.")
+        report = plan.report
+        if report.gap is None:
+            notes.append(f"The shift plan for '{scenario.name}' found no bound in its time limit ({report.status}): "
+                         "its scheduled FTE and cost are not reliable; allow the optimiser more time.")
+        elif report.gap > SCENARIO_GAP:
+            notes.append(f"The shift plan for '{scenario.name}' stopped {report.gap:.1%} from the best possible "
+                         f"cost ({report.status}): scheduled FTE and cost may be up to that much high.")
     kpis, by_queue, by_site, weekly = measure(required, queues, sites, base.hours_per_fte, plan)
     return ScenarioResult(scenario.name, scenario, kpis, by_queue, by_site, weekly, forecast, required, plan, notes)
 
 
 SCENARIO_START_STEP = 60   # minutes between shift starts in scenario plans
 SCENARIO_GAP = 0.01        # relative gap at which a scenario's shift plan stops
+OVERTIME_QUANTILE = 0.9    # forecast quantile the overtime offered in a scenario plan covers
 
 
-def default_optimiser() -> Callable[..., ShiftPlan]:
+def plan_scenario_shifts(required: pd.DataFrame, sites: Mapping[str, Site], templates: Mapping[str, Any],
+                         overtime: Mapping[str, Any], time_limit: float) -> ShiftPlan:
     """The shift stage of a scenario: :func:`scheduling.optimiser.plan_shifts` on a coarser grid.
 
     Executives compare scenarios in FTE and money, not start times: shifts start on the hour
     (templates with finer steps are coarsened) and the solve stops at a 1% gap, which makes a week
-    several times faster to plan than the planner's 15-minute plan and moves FTE by well under 1%.
+    several times faster to plan than the planner's 15-minute plan. Module-level, so it can run in
+    another process.
     """
-    def run(required: pd.DataFrame, sites, templates, overtime, time_limit: float) -> ShiftPlan:
-        columns = ["queue", "ds", "scheduled"] + (["scheduled_upper"] if "scheduled_upper" in required else [])
-        reqs = load_requirements(required[columns], dict(sites), name="scenario requirements")
-        coarse = {name: t.model_copy(update={"start_step_minutes": max(t.start_step_minutes, SCENARIO_START_STEP)})
-                  for name, t in templates.items()}
-        return plan_shifts(reqs, dict(sites), coarse, dict(overtime),
-                           PlanOptions(time_limit=time_limit, gap=SCENARIO_GAP))
-    return run
+    columns = ["queue", "ds", "scheduled"] + (["scheduled_upper"] if "scheduled_upper" in required else [])
+    reqs = load_requirements(required[columns], dict(sites), name="scenario requirements")
+    coarse = {name: t.model_copy(update={"start_step_minutes": max(t.start_step_minutes, SCENARIO_START_STEP)})
+              for name, t in templates.items()}
+    return plan_shifts(reqs, dict(sites), coarse, dict(overtime), PlanOptions(time_limit=time_limit, gap=SCENARIO_GAP))
 
 
 # --------------------------------------------------------------------------- KPIs

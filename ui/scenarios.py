@@ -18,11 +18,12 @@ from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
 from planning.capacity import check_plan, hours_per_contact, make_inputs, recommend, weekly_required_fte
 from planning.scenarios import (BASE_NAME, KPIS, BaseInputs, Scenario, StageCache, compare, comparison_table,
-                                make_scenario, run_scenario)
+                                make_scenario, run_scenarios)
 from planning.store import open_store
-from scheduling.sites import load_sites
+from scheduling.sites import load_overtime, load_sites, load_templates
 from ui import state
 
+OPTIMISER_SECONDS = 25.0  # per scenario (two solve at once); a scenario plan stops at a 1% gap anyway
 STARTERS = [Scenario(name="Volume +15% and a March launch", volume_growth_percent=15,
                      description="Growth of 15% plus a product launch lifting contacts by 30% on 1 March.",
                      extra_events=[{"name": "March launch", "start": date(date.today().year + 1, 3, 1),
@@ -70,15 +71,24 @@ def sites():
     return load_sites(state.SAMPLE_SITES)
 
 
-def base_inputs(weeks: int) -> BaseInputs:
+@st.cache_data(show_spinner=False)
+def shift_rules():
+    """The sample's shift templates and overtime rules, for scenarios that plan shifts."""
+    return (load_templates(state.SAMPLE_TEMPLATES, sites=sites()),
+            load_overtime(state.DATA_DIR / "overtime.csv", sites=sites()))
+
+
+def base_inputs(weeks: int, optimise: bool = False) -> BaseInputs:
     history = state.history()
     events = st.session_state.get("events")
     if events is None:
         events = state.sample()[1]
     queues = {q: c for q, c in state.queues().items() if q in set(history.frame["queue"])}
     # top-down: the scenario runs re-fit rarely, but the first run should not keep an executive waiting
+    templates, overtime = shift_rules() if optimise else ({}, {})
     return BaseInputs(history.frame, history.interval_minutes, queues, events, sites=sites(),
-                      horizon_days=7 * weeks, method="top-down")
+                      horizon_days=7 * weeks, method="top-down", optimise=optimise, templates=templates,
+                      overtime=overtime, optimiser_time_limit=OPTIMISER_SECONDS)
 
 
 @st.cache_data(show_spinner="Forecasting the next weeks day by day…")
@@ -181,6 +191,13 @@ def capacity_section(chosen) -> None:
                                                                                "week may fall before it counts as a gap.")
     training = c1.number_input("Training (weeks)", 0, 26, 4, help="New hires are not on the phones while training.")
     ramp = c2.number_input("Ramp-up (weeks)", 0, 26, 4, help="After training, new hires reach full speed gradually.")
+    leave = c3.number_input("Planned leave (FTE per week)", 0.0, value=0.0,
+                            help="Holidays and other planned absence not already in shrinkage, in FTE each week.")
+    st.caption("Hiring classes already planned (they count before any new class is recommended):")
+    planned = st.data_editor(pd.DataFrame({"start": pd.Series(dtype="datetime64[ns]"), "people": pd.Series(dtype=int)}),
+                             num_rows="dynamic", key="capacity_planned", hide_index=True,
+                             column_config={"start": st.column_config.DateColumn("class starts"),
+                                            "people": st.column_config.NumberColumn("people", min_value=1, step=1)})
     history = state.history().frame
     zones = {q: c.timezone for q, c in state.queues().items() if q in set(history["queue"])}
     after_history = history["ds"].max().date() + timedelta(days=1)
@@ -193,7 +210,11 @@ def capacity_section(chosen) -> None:
     try:
         inputs = make_inputs({"start": start, "required": need["required_fte"].round(2).tolist(),
                               "headcount": headcount, "attrition_monthly_percent": attrition,
-                              "tolerance_fte": tolerance, "training_weeks": training, "ramp_weeks": ramp})
+                              "tolerance_fte": tolerance, "training_weeks": training, "ramp_weeks": ramp,
+                              "leave": [leave] * int(weeks),
+                              "planned_classes": [{"start": pd.Timestamp(r.start).date(), "size": int(r.people),
+                                                   "training_weeks": training, "ramp_weeks": ramp}
+                                                  for r in planned.dropna().itertuples()]})
     except InputError as err:
         st.error(str(err))
         return
@@ -202,11 +223,15 @@ def capacity_section(chosen) -> None:
     empty = check_plan(inputs, plan.iloc[0:0])
     figure = go.Figure()
     figure.add_scatter(x=table["start"], y=table["required"], name="needed (FTE)", line={"color": "#d62728"})
-    figure.add_scatter(x=empty["start"], y=empty["available"], name="available without hiring", line={"dash": "dot"})
+    figure.add_scatter(x=empty["start"], y=empty["available"], name="available without new classes",
+                       line={"dash": "dot"})
     figure.add_scatter(x=table["start"], y=table["available"], name="available with the hiring plan")
     for row in plan.itertuples():
         figure.add_vline(x=pd.Timestamp(row.start).timestamp() * 1000, line_dash="dash", line_color="#999",
-                         annotation_text=f"class of {row.size}")
+                         annotation_text=f"new class of {row.size}")
+    for cls in inputs.planned_classes:
+        figure.add_vline(x=pd.Timestamp(cls.start).timestamp() * 1000, line_dash="dot", line_color="#2ca02c",
+                         annotation_text=f"planned class of {cls.size}")
     figure.update_layout(height=380, margin={"t": 30}, yaxis_title="FTE", xaxis_title="week starting")
     st.plotly_chart(figure, use_container_width=True)
     short = int((~table["within_tolerance"]).sum())
@@ -233,13 +258,18 @@ def main() -> None:
     saved = db.names()
     chosen_names = st.multiselect("Scenarios to compare with the base plan", saved, default=saved[:3],
                                   help="The base plan is today's forecast, targets and costs, unchanged.")
-    weeks = st.slider("Weeks to plan", 1, 4, 1, help="Length of the detailed plan behind the figures.")
-    base = base_inputs(weeks)
+    left, right = st.columns(2)
+    weeks = left.slider("Weeks to plan", 1, 4, 1, help="Length of the detailed plan behind the figures.")
+    optimise = right.toggle("Plan shifts for each scenario", key="scenario_optimise",
+                            help="Runs the shift optimiser on each scenario (about half a minute each): scheduled "
+                                 "FTE and cost per site, overtime and understaffed intervals. Off: people and cost "
+                                 "come from the requirements alone.")
+    base = base_inputs(weeks, optimise)
     cache = stage_cache()
     try:
         with st.spinner("Running the scenarios (the first run fits the forecast; later ones reuse it)…"):
-            results = [run_scenario(base, Scenario(name=BASE_NAME), cache)]
-            results += [run_scenario(base, db.load(name), cache) for name in chosen_names]
+            results = run_scenarios(base, [Scenario(name=BASE_NAME)] + [db.load(name) for name in chosen_names],
+                                    cache)
     except InputError as err:
         st.error(str(err))
         return
@@ -252,6 +282,12 @@ def main() -> None:
     if chosen.scenario.description:
         st.write(chosen.scenario.description)
     kpi_cards(chosen, results[0])
+    if len(chosen.by_site):
+        st.caption("Per site, from the shift plan (per week):")
+        st.dataframe(chosen.by_site.rename(columns={"scheduled_fte": "scheduled FTE", "headcount": "people",
+                                                    "overtime_hours": "overtime hours",
+                                                    "overtime_cost": "overtime cost"}).round(1),
+                     hide_index=True)
 
     long = compare(results)
     st.subheader("Side by side", help="Weekly figures. 'change' is the difference from the base plan.")
