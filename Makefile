@@ -24,8 +24,9 @@ run: setup
 browser:
 	@scripts/ensure-chromium.sh
 
+# The store tests also run against a throwaway PostgreSQL on loopback (scripts/with-postgres.sh).
 test: setup browser
-	$(PY) -m pytest
+	scripts/with-postgres.sh $(PY) -m pytest
 
 # Everything but the tests marked slow (Prophet fits on long history, big solver runs).
 test-fast: setup
