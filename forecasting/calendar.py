@@ -8,16 +8,24 @@ fraction on the first day (0.25 = +25%), optional; ``decay_days`` how many days 
 from __future__ import annotations
 
 import datetime as dt
-import io
+import re
 from pathlib import Path
 
 import holidays
 import pandas as pd
 
+from forecasting.tables import read_config_csv
 from forecasting.validation import InputError
 
 EVENT_KINDS = ("launch", "campaign", "holiday", "outage", "other")
 EVENT_COLUMNS = ["name", "kind", "start", "end", "queues", "lift", "decay_days"]
+YEARS = (1970, 2100)
+"""First and last calendar year a date in an input may fall in (also the range of Excel serial dates read)."""
+MAX_LIFT = 100.0  # +10,000%: anything larger is a typo, and would overflow the forecast
+MAX_DECAY_DAYS = 3660.0
+_NUMBER_FIXES = {"lift": "write the lift as a fraction (0.25 or 25% = +25%), or leave it empty.",
+                 "decay_days": "write how many days the lift takes to fade (e.g. 7), or leave it empty."}
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\b")
 
 
 def parse_country(code: str) -> tuple[str, str | None, tuple[str, ...]]:
@@ -60,21 +68,9 @@ def country_holidays(code: str, years: range | list[int]) -> dict[dt.date, str]:
 def _read(source: str | Path | bytes | pd.DataFrame, name: str | None) -> tuple[pd.DataFrame, str]:
     if isinstance(source, pd.DataFrame):
         return source.copy(), name or "events table"
-    if isinstance(source, bytes):
-        data = io.BytesIO(source)
-        label = name or "events file"
-    else:
-        path = Path(source)
-        if not path.exists():
-            raise InputError("the file does not exist.", file=str(path), fix="check the path.")
-        data, label = path, name or path.name
-    try:
-        return pd.read_csv(data, dtype=str, keep_default_na=False, encoding="utf-8-sig"), label
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot be read as CSV ({err}).", file=label,
-                         fix="save it as UTF-8 CSV with a header row.") from None
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame(columns=EVENT_COLUMNS), label
+    label = name or ("events file" if isinstance(source, bytes) else Path(source).name)
+    frame = read_config_csv(source, label)  # an empty file is no events
+    return (frame if len(frame.columns) else pd.DataFrame(columns=EVENT_COLUMNS)), label
 
 
 def load_events(
@@ -102,7 +98,7 @@ def load_events(
         kind = rec["kind"].lower()
         if kind not in EVENT_KINDS:
             raise InputError(f"unknown event kind; use one of {', '.join(EVENT_KINDS)}.", file=label, row=row,
-                             column="kind", value=rec["kind"])
+                             column="kind", value=rec["kind"], fix="write one of the kinds above in the kind column.")
         start = _timestamp(rec["start"], label, row, "start")
         end = _timestamp(rec.get("end", "") or rec["start"], label, row, "end")
         if end < start:
@@ -117,34 +113,47 @@ def load_events(
                 raise InputError(f"unknown queue '{unknown[0]}' (known: {', '.join(known_queues)}).", file=label,
                                  row=row, column="queues", value=rec.get("queues"),
                                  fix="use queue names from the queues file, separated by ';', or 'all'.")
-        lift = _number(rec.get("lift", ""), label, row, "lift", low=-1.0)
-        decay = _number(rec.get("decay_days", ""), label, row, "decay_days", low=0.0)
+        lift = _number(rec.get("lift", ""), label, row, "lift", low=-1.0, high=MAX_LIFT)
+        decay = _number(rec.get("decay_days", ""), label, row, "decay_days", low=0.0, high=MAX_DECAY_DAYS)
         rows.append({"name": rec["name"] or f"{kind} {start:%Y-%m-%d}", "kind": kind, "start": start, "end": end,
                      "queues": queues, "lift": lift, "decay_days": decay})
     return pd.DataFrame(rows, columns=EVENT_COLUMNS)
 
 
 def _timestamp(text: str, label: str, row: int, column: str) -> pd.Timestamp:
+    def bad(problem: str) -> InputError:
+        return InputError(problem, file=label, row=row, column=column, value=text,
+                          fix="write YYYY-MM-DD or YYYY-MM-DD HH:MM (the queue's local time).")
+
+    if not any(ch.isdigit() for ch in text):  # pandas reads 'now', 'today' as the moment the file is loaded
+        raise bad("is not a date.")
+    day_month = _DAY_MONTH.match(text)
+    if day_month and int(day_month[1]) <= 12 and int(day_month[2]) <= 12 and day_month[1] != day_month[2]:
+        raise bad("could be day-month or month-day (e.g. 01/02 is 1 February or 2 January).")
     try:
-        value = pd.Timestamp(text)
-    except (ValueError, TypeError):
+        # A first number above 12 can only be the day; pandas alone would read 01/02 month-first but 13/02 day-first.
+        value = pd.Timestamp(pd.to_datetime(text, dayfirst=bool(day_month and int(day_month[1]) > 12)))
+    except (ValueError, TypeError, OverflowError):
         value = pd.NaT
     if pd.isna(value):
-        raise InputError("is not a date.", file=label, row=row, column=column, value=text,
-                         fix="write YYYY-MM-DD or YYYY-MM-DD HH:MM (the queue's local time).")
+        raise bad("is not a date.")
     if value.tzinfo is not None:
         raise InputError("has a UTC offset; event times are local wall-clock times of each queue.", file=label,
                          row=row, column=column, value=text, fix="drop the offset (e.g. 2025-03-12 10:00).")
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise bad(f"is outside the years {YEARS[0]} to {YEARS[1]}.")
     return value
 
 
-def _number(text: str, label: str, row: int, column: str, *, low: float) -> float:
+def _number(text: str, label: str, row: int, column: str, *, low: float, high: float) -> float:
     if text == "":
         return float("nan")
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
     except ValueError:
-        raise InputError("is not a number.", file=label, row=row, column=column, value=text) from None
-    if not (value > low) or value == float("inf"):
-        raise InputError(f"must be a finite number above {low:g}.", file=label, row=row, column=column, value=text)
+        raise InputError("is not a number.", file=label, row=row, column=column, value=text,
+                         fix=_NUMBER_FIXES[column]) from None
+    if not (low < value <= high):
+        raise InputError(f"must be a finite number above {low:g} and at most {high:g}.", file=label, row=row,
+                         column=column, value=text, fix=_NUMBER_FIXES[column])
     return value

@@ -52,6 +52,10 @@ DEFAULT_RECORD_INTERVAL = 15
 """Minutes per interval when contact records are counted and no length is given."""
 OPEN_SLOT_SHARE = 0.10
 """An inferred slot of the week is open when it had contacts in at least this share of its weeks."""
+MAX_COUNT = 1e9
+"""Most contacts one row may hold: larger is a corrupt cell (and 1e308 would sum to infinity)."""
+MAX_HANDLE_SECONDS = 1e7
+"""Longest handle time of a contact or interval (about 116 days); larger is a corrupt cell."""
 _CANDIDATES: dict[str, tuple[str, ...]] = {
     # Order matters: the first name present wins. Full timestamps before bare dates/clock times.
     "time": ("ds", "timestamp", "datetime", "interval_start", "start", "opened_at", "created_at",
@@ -373,7 +377,7 @@ def _counts(values: pd.Series, column: str, label: str, delimiter: str | None) -
         raise InputError("the count is empty.", file=label, row=row, column=column,
                          fix="enter 0 for an interval without contacts, or delete the row.")
     _reject_bad_numbers(numbers, text, column, label, "count",
-                        "counts are whole numbers of contacts, e.g. 12 (no letters, no units).")
+                        "counts are whole numbers of contacts, e.g. 12 (no letters, no units).", MAX_COUNT)
     return numbers
 
 
@@ -390,7 +394,7 @@ def _seconds(values: pd.Series, column: str, label: str, delimiter: str | None) 
         numbers = numbers.where(numbers.notna(), _object_seconds(values))
     known = text != ""
     _reject_bad_numbers(numbers.where(known, 0.0), text, column, label, "handle time",
-                        "give handle time in seconds (e.g. 245) or as H:MM:SS.")
+                        "give handle time in seconds (e.g. 245) or as H:MM:SS.", MAX_HANDLE_SECONDS)
     return numbers.where(known)
 
 
@@ -407,7 +411,8 @@ def _object_seconds(values: pd.Series) -> pd.Series:
     return values.map(one).astype(float)
 
 
-def _reject_bad_numbers(numbers: pd.Series, text: pd.Series, column: str, label: str, what: str, fix: str) -> None:
+def _reject_bad_numbers(numbers: pd.Series, text: pd.Series, column: str, label: str, what: str, fix: str,
+                        high: float) -> None:
     not_number = numbers.isna()  # "nan", "NULL", "12a" all come out of to_numeric as NaN
     if not_number.any():
         row, value = first_row(not_number, text)
@@ -422,6 +427,11 @@ def _reject_bad_numbers(numbers: pd.Series, text: pd.Series, column: str, label:
         row, value = first_row(negative, text)
         raise InputError(f"the {what} is negative.", file=label, row=row, column=column, value=value,
                          fix=f"{what}s cannot be below 0; correct the row or delete it.")
+    too_big = numbers > high
+    if too_big.any():
+        row, value = first_row(too_big, text)
+        raise InputError(f"the {what} is larger than {high:,.0f}, which cannot be real.", file=label, row=row,
+                         column=column, value=value, fix=f"correct the row or delete it; {fix}")
 
 
 # ----------------------------------------------------------------------------------------------

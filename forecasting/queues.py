@@ -5,7 +5,6 @@ One row per queue. Opening hours are given per weekday in the queue's local time
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Literal
 
@@ -13,10 +12,12 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from forecasting.calendar import check_country
+from forecasting.tables import read_config_csv
 from forecasting.validation import InputError, check_timezone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Channel = Literal["phone", "chat", "email"]
+_WEEK_SECONDS = 7 * 24 * 3600  # no answer target or patience is longer than a week
 
 
 def parse_span(text: str) -> tuple[int, int] | None:
@@ -39,7 +40,7 @@ def parse_span(text: str) -> tuple[int, int] | None:
 class QueueConfig(BaseModel):
     """One queue. Times in seconds, shares as fractions (0.8 = 80%)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
     queue: str = Field(min_length=1)
     channel: Channel
@@ -54,12 +55,12 @@ class QueueConfig(BaseModel):
     open_sat: str = "00:00-24:00"
     open_sun: str = "00:00-24:00"
     target_sl: float | None = Field(default=0.8, gt=0, le=1)
-    answer_seconds: float | None = Field(default=20, gt=0)
-    target_asa_seconds: float | None = Field(default=None, gt=0)
+    answer_seconds: float | None = Field(default=20, gt=0, le=_WEEK_SECONDS)
+    target_asa_seconds: float | None = Field(default=None, gt=0, le=_WEEK_SECONDS)
     max_occupancy: float | None = Field(default=None, gt=0, le=1)
     max_abandon: float | None = Field(default=None, gt=0, le=1)
-    concurrency: float = Field(default=1, ge=1)
-    patience_seconds: float | None = Field(default=None, gt=0)
+    concurrency: float = Field(default=1, ge=1, le=100)
+    patience_seconds: float | None = Field(default=None, gt=0, le=_WEEK_SECONDS)
 
     @field_validator("timezone")
     @classmethod
@@ -93,12 +94,9 @@ class QueueConfig(BaseModel):
 def _read_csv(source: str | Path | bytes | pd.DataFrame) -> tuple[pd.DataFrame, str]:
     if isinstance(source, pd.DataFrame):
         return source.copy(), "queues table"
-    if isinstance(source, bytes):
-        return pd.read_csv(io.BytesIO(source), dtype=str, keep_default_na=False, encoding="utf-8-sig"), "queues file"
-    path = Path(source)
-    if not path.exists():
-        raise InputError("the file does not exist.", file=str(path), fix="check the path.")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"), path.name
+    label = "queues file" if isinstance(source, bytes) else Path(source).name
+    fix = "add a header row and one row per queue (see data/queues.csv)."
+    return read_config_csv(source, label, empty_fix=fix), label
 
 
 def load_queues(source: str | Path | bytes | pd.DataFrame) -> dict[str, QueueConfig]:

@@ -66,6 +66,7 @@ def read_table(source: str | os.PathLike | bytes | pd.DataFrame, name: str | Non
                              fix="load a shorter period or raise max_rows.")
         frame = source.reset_index(drop=True).copy()
         frame.columns = [str(c) for c in frame.columns]
+        check_unique_columns(list(frame.columns), label)
         _check_not_empty(frame, label)
         return frame, label, None
     data, label = _source_bytes(source, name, max_bytes)
@@ -186,6 +187,7 @@ def _read_excel(data: bytes, label: str, max_rows: int, notes: list[str], *,
     if not rows or all(cell is None for cell in rows[0]):
         raise InputError("is empty.", file=label, fix="export the history with a header row and data rows.")
     header = [str(c).strip() if c is not None else f"column_{i + 1}" for i, c in enumerate(rows[0])]
+    check_unique_columns(header, label)
     if header_only:
         return pd.DataFrame(columns=header)
     body = rows[1:]
@@ -203,6 +205,7 @@ def _read_csv(data: bytes, label: str, max_rows: int, notes: list[str]) -> tuple
     if not text.strip():
         raise InputError("is empty.", file=label, fix="export the history with a header row and data rows.")
     delimiter = _sniff_delimiter(text)
+    check_unique_columns(_header_fields(text, delimiter), label)
     try:
         with warnings.catch_warnings():
             # index_col=False stops pandas turning a first row with an extra field into an index; it then
@@ -228,6 +231,74 @@ def _read_csv(data: bytes, label: str, max_rows: int, notes: list[str]) -> tuple
     return frame, label, delimiter
 
 
+def _header_fields(text: str, delimiter: str) -> list[str]:
+    """The header row's fields as written (before pandas renames a repeated name to 'name.1')."""
+    lines = text.lstrip("\r\n").splitlines()
+    if not lines:
+        return []
+    try:
+        return next(csv.reader(lines[:1], delimiter=delimiter))
+    except (csv.Error, StopIteration):  # an unbalanced quote in the header is reported by the parser
+        return []
+
+
+def check_unique_columns(header: list[Any], label: str) -> None:
+    """Two columns with the same name (case and spaces ignored) are ambiguous: say which, never pick one."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        key = str(name).strip().lstrip("\ufeff").lower()
+        if not key:
+            continue
+        if key in seen:
+            raise InputError(f"the column '{str(name).strip()}' appears twice (columns {seen[key]} and {position} "
+                             f"of the header).", file=label, row=1, column=str(name).strip(),
+                             fix="rename or delete one of the two columns, then load the file again.")
+        seen[key] = position
+
+
+def read_config_csv(source: str | os.PathLike | bytes, label: str, *, empty_fix: str | None = None) -> pd.DataFrame:
+    """A small comma-separated configuration file (queues, events, sites...) -> DataFrame of text cells.
+
+    Decoded like a history file (BOMs, UTF-16, UTF-8, then Windows-1252 / Latin-1); a NUL byte, a row with more
+    fields than the header, an unbalanced quote or a repeated header raise :class:`InputError` naming ``label``
+    and the row. An empty file raises with ``empty_fix`` as the fix, or gives a frame without columns when
+    ``empty_fix`` is None. Missing cells are ''.
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError("the file does not exist." if not path.exists() else "is a folder, not a file.",
+                             file=str(path), fix="check the path.")
+        data = path.read_bytes()
+    text = _decode(data, label, [])
+    if not text.strip():
+        if empty_fix is None:
+            return pd.DataFrame()
+        raise InputError("is empty.", file=label, fix=empty_fix)
+    check_unique_columns(_header_fields(text, ","), label)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=",", dtype=str, keep_default_na=False, na_filter=False,
+                                skipinitialspace=True, index_col=False, engine="c")
+    except pd.errors.ParserWarning:
+        raise _extra_fields_error(text, label, ",") from None
+    except pd.errors.EmptyDataError:
+        if empty_fix is None:
+            return pd.DataFrame()
+        raise InputError("is empty.", file=label, fix=empty_fix) from None
+    except pd.errors.ParserError as err:
+        raise _parser_error(err, label, ",") from None
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    return frame.fillna("")
+
+
+def decode_text(data: bytes, label: str) -> str:
+    """A configuration file's bytes -> text, decoded like a history file (see :func:`read_config_csv`)."""
+    return _decode(data, label, [])
+
 def _decode(data: bytes, label: str, notes: list[str]) -> str:
     """Bytes -> text: BOMs first, then UTF-8, then Windows-1252 / Latin-1 (never fails on legacy exports)."""
     if data.startswith(codecs.BOM_UTF8):
@@ -241,7 +312,7 @@ def _decode(data: bytes, label: str, notes: list[str]) -> str:
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InputError("contains bytes that are not text (NUL bytes); it is not a CSV file.", file=label,
-                         row=line, fix="export the history as CSV (UTF-8) or .xlsx.")
+                         row=line, fix="save it again as CSV (UTF-8); a contact history may also be .xlsx.")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

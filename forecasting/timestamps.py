@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
+from forecasting.calendar import YEARS
 from forecasting.tables import as_text, first_row
 from forecasting.validation import InputError
 
@@ -51,7 +52,23 @@ class Times:
 
 
 def parse_times(values: pd.Series, column: str, label: str, notes: list[str]) -> Times:
-    """Any time column -> :class:`Times`, vectorised with one detected format per value shape."""
+    """Any time column -> :class:`Times`, vectorised with one detected format per value shape.
+
+    Every time must fall in the years :data:`~forecasting.calendar.YEARS` (1970 to 2100): a year like 9999
+    or 1500 is a typo, and pandas cannot do arithmetic on such times.
+    """
+    times = _parse_times(values, column, label, notes)
+    instants = times.utc if times.utc is not None else times.clock()
+    years = instants.dt.year
+    outside = (years < YEARS[0]) | (years > YEARS[1])
+    if outside.any():
+        row, value = first_row(outside, times.text)
+        raise InputError(f"is outside the years {YEARS[0]} to {YEARS[1]}.", file=label, row=row, column=column,
+                         value=value, fix="check the year; write times like 2024-03-31 08:15.")
+    return times
+
+
+def _parse_times(values: pd.Series, column: str, label: str, notes: list[str]) -> Times:
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return _from_datetimes(values, column, label)
     kind = pd.api.types.infer_dtype(values, skipna=True)

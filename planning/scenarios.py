@@ -129,8 +129,10 @@ class Scenario(BaseModel):
     def _not_negative(cls, value: dict, info: ValidationInfo) -> dict:
         high = MAX_SITE_AGENTS if info.field_name == "site_max_agents" else 1e6
         for key, number in value.items():
-            if not 0 <= number <= high:
-                raise ValueError(f"'{key}' ({number:g}) must be from 0 to {high:,.0f}")
+            if number < 0:
+                raise ValueError(f"'{key}' must not be negative")
+            if number > high:
+                raise ValueError(f"'{key}' ({number:g}) must be at most {high:,.0f}")
         return value
 
     @field_validator("overtime_multiplier")
@@ -138,7 +140,8 @@ class Scenario(BaseModel):
     def _multiplier(cls, value: dict[str, float]) -> dict[str, float]:
         for key, number in value.items():
             if not 1 <= number <= 10:
-                raise ValueError(f"overtime multiplier of '{key}' must be from 1 to 10 (1.5 = time and a half)")
+                raise ValueError(f"overtime multiplier of '{key}' must be at least 1 and at most 10 "
+                                 "(1.5 = time and a half)")
         return value
 
     @field_validator("opening_hours")

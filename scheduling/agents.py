@@ -25,7 +25,7 @@ no usable agent at all) raise.
 from __future__ import annotations
 
 import datetime as dt
-import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from forecasting.tables import read_config_csv
 from forecasting.validation import InputError
 from scheduling.sites import Site, parse_clock, parse_days
 
@@ -42,6 +43,7 @@ CONTRACTS = ("full_time", "part_time")
 COLUMNS = ["agent_id", "name", "site", "queues", "contract", "min_hours", "max_hours", "days_per_week",
            "unavailable", "prefers", "days_off"]
 DEFAULT_MAX_HOURS = 48.0  # the EU Working Time Directive's weekly average limit
+WEEK_HOURS = 168
 FIXES = {
     "agent_id": "give every agent a unique id.",
     "site": "use a site name from the sites file.",
@@ -209,6 +211,10 @@ def _agent(record: dict[str, str], sites: dict[str, Site], label: str, row: int)
             numbers[column] = float(record[column])
         except ValueError:
             raise bad(column, "is not a number") from None
+        if not math.isfinite(numbers[column]):
+            raise bad(column, "is not a number")
+        if numbers[column] > WEEK_HOURS:
+            raise bad(column, f"is more than the {WEEK_HOURS} hours of a week")
     days = numbers["days_per_week"]
     if days is not None and (days != int(days) or not 1 <= days <= 7):
         raise bad("days_per_week", "is not a whole number of days from 1 to 7")
@@ -242,18 +248,7 @@ def _read(source: Source, name: str | None) -> tuple[pd.DataFrame, str]:
         frame, label = source.astype(str).copy(), name or "agents table"
     else:
         label = name or (Path(source).name if not isinstance(source, bytes) else "agents file")
-        if isinstance(source, bytes):
-            data = source
-        else:
-            path = Path(source)
-            if not path.exists():
-                raise InputError("the file does not exist.", file=str(path), fix="check the path.")
-            data = path.read_bytes()
-        try:
-            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                                skipinitialspace=True)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-            raise InputError(f"is not a readable CSV file ({err}).", file=label,
-                             fix="save it as CSV (comma-separated, UTF-8).") from None
+        frame = read_config_csv(source, label, empty_fix="save it as CSV (comma-separated, UTF-8) with a header row "
+                                                         "(see data/agents.csv).")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return frame, label

@@ -35,7 +35,6 @@ Requirements (the staffing stage's frame, or a CSV of it)
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from forecasting.calendar import check_country
+from forecasting.tables import as_text, decode_text, read_config_csv
+from forecasting.timestamps import parse_times
 from forecasting.validation import InputError, check_timezone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -54,6 +55,9 @@ DAY_MINUTES = 24 * 60
 # Every minute field is a multiple of this, so one 15-minute grid holds every start, break and extension.
 QUANTUM = 15
 INTERVALS = (15, 30, 60)
+_MAX_NUMBER = 1e9  # no count, cost or minute in these files is larger
+MAX_SITE_AGENTS = 1_000_000
+MAX_REQUIRED_AGENTS = 1_000_000  # agents needed on one queue in one interval
 
 Source = str | Path | bytes | pd.DataFrame
 
@@ -102,6 +106,24 @@ def parse_days(text: Any) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
+def _minute_of_day(value: Any) -> int:
+    """A start already in minutes after local midnight (an edited table's number): 0 to 1439."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value != int(value) or not 0 <= value < DAY_MINUTES:
+        raise ValueError(f"'{value}' is not a time of day; write HH:MM, e.g. 07:30")
+    return int(value)
+
+
+def _whole_minutes(value: Any, what: str) -> int:
+    """Minutes given as a YAML / table number or text (``"90"``, ``"1:30"``), checked before int() can overflow."""
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value != int(value) or abs(value) > _MAX_NUMBER:
+        raise ValueError(f"'{value}' is not {what} in whole minutes")
+    return int(value)
+
+
 def _multiple(value: int, what: str) -> int:
     if value % QUANTUM:
         raise ValueError(f"{what} must be a multiple of {QUANTUM} minutes (got {value})")
@@ -116,21 +138,21 @@ def _multiple(value: int, what: str) -> int:
 class Site(BaseModel):
     """One contact-centre site. Times are minutes after local midnight; money is currency per hour."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
     site: str = Field(min_length=1)
     timezone: str
     queues: tuple[str, ...]
     earliest_start: int
     latest_start: int
-    max_agents: int = Field(ge=0)
+    max_agents: int = Field(ge=0, le=MAX_SITE_AGENTS)
     max_agents_kind: Literal["headcount", "seats"] = "headcount"
-    hourly_cost: float = Field(ge=0)
-    night_premium: float = Field(default=0.0, ge=0)
+    hourly_cost: float = Field(ge=0, le=1e6)
+    night_premium: float = Field(default=0.0, ge=0, le=10)
     night_hours: tuple[int, int] = (22 * 60, 6 * 60)
-    overtime_multiplier: float = Field(default=1.5, ge=1)
+    overtime_multiplier: float = Field(default=1.5, ge=1, le=10)
     holiday_country: str = ""
-    holiday_premium: float = Field(default=0.0, ge=0)
+    holiday_premium: float = Field(default=0.0, ge=0, le=10)
 
     @field_validator("timezone")
     @classmethod
@@ -149,7 +171,7 @@ class Site(BaseModel):
     @field_validator("earliest_start", "latest_start", mode="before")
     @classmethod
     def _clock(cls, value: Any) -> int:
-        return _multiple(parse_clock(value) if isinstance(value, str) else int(value), "a start time")
+        return _multiple(parse_clock(value) if isinstance(value, str) else _minute_of_day(value), "a start time")
 
     @field_validator("latest_start")
     @classmethod
@@ -310,7 +332,7 @@ class ShiftTemplate(BaseModel):
     @field_validator("length_minutes", mode="before")
     @classmethod
     def _length(cls, value: Any) -> int:
-        minutes = parse_duration(value) if isinstance(value, str) else int(value)
+        minutes = _whole_minutes(value, "a shift length")
         if minutes > DAY_MINUTES:
             raise ValueError(f"a shift of {minutes} minutes is longer than 24 hours; split it into two templates")
         return _multiple(minutes, "the shift length")
@@ -335,7 +357,10 @@ class ShiftTemplate(BaseModel):
     @field_validator("start_step_minutes", mode="before")
     @classmethod
     def _step(cls, value: Any) -> int:
-        step = int(str(value).strip())
+        text = str(value).strip()
+        if not re.fullmatch(r"\d+(\.0+)?", text):
+            raise ValueError(f"the start step must be 15, 30 or 60 minutes (got '{text}')")
+        step = int(float(text))
         if step not in INTERVALS:
             raise ValueError(f"the start step must be 15, 30 or 60 minutes (got {step})")
         return step
@@ -343,7 +368,13 @@ class ShiftTemplate(BaseModel):
     @field_validator("allowed_days", mode="before")
     @classmethod
     def _days(cls, value: Any) -> tuple[int, ...]:
-        return tuple(value) if isinstance(value, (list, tuple)) else parse_days(value)
+        if isinstance(value, (list, tuple)):
+            if all(isinstance(d, int) and not isinstance(d, bool) for d in value):  # weekday numbers, Monday = 0
+                if not value or any(not 0 <= d <= 6 for d in value):
+                    raise ValueError(f"{list(value)} are not weekday numbers 0 (Monday) to 6 (Sunday)")
+                return tuple(sorted(set(value)))
+            return parse_days(";".join(str(d) for d in value))  # a YAML list such as [Mon, Wed, Fri]
+        return parse_days(value)
 
     @field_validator("days_per_week")
     @classmethod
@@ -441,7 +472,7 @@ class OvertimeRule(BaseModel):
     min_minutes: int = Field(default=30, gt=0)
     max_minutes: int = Field(default=120, gt=0)
     step_minutes: int = Field(default=15, gt=0)
-    max_hours_per_agent_week: float = Field(default=8, ge=0)
+    max_hours_per_agent_week: float = Field(default=8, ge=0, le=168)
 
     @field_validator("sides", mode="before")
     @classmethod
@@ -570,7 +601,11 @@ def load_requirements(source: Source, sites: dict[str, Site], *, name: str | Non
         raise InputError("the requirements have no rows.", file=label, fix="give agents per queue and interval.")
     frame = frame.reset_index(drop=True)
     rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)
-    queue = frame["queue"].astype(str).str.strip()
+    queue = as_text(frame["queue"])
+    if (queue == "").any():
+        i = int(np.argmax((queue == "").to_numpy()))
+        raise InputError("the queue is empty.", file=label, row=int(rows.iloc[i]), column="queue",
+                         fix="give the queue of every row, or delete the row.")
     ds = _utc(frame["ds"], label, rows)
     scheduled = _agents(frame["scheduled"], label, rows, "scheduled")
     upper = _agents(frame["scheduled_upper"], label, rows, "scheduled_upper") if "scheduled_upper" in frame else scheduled
@@ -601,21 +636,24 @@ def load_requirements(source: Source, sites: dict[str, Site], *, name: str | Non
 
 
 def _utc(values: pd.Series, label: str, rows: pd.Series) -> pd.Series:
-    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    bad = parsed.isna()
-    if bad.any():
-        i = bad.idxmax()
-        raise InputError("is not a timestamp.", file=label, row=int(rows[i]), column="ds", value=str(values[i]),
-                         fix="write the interval start in UTC, e.g. 2025-03-24 09:00 or 2025-03-24T09:00:00Z.")
-    return parsed.astype("datetime64[ns, UTC]")
+    """Interval starts -> UTC, read like a history's times (ISO, d/m/Y or m/d/Y decided by the whole column,
+    years 1970 to 2100); times without an offset are UTC."""
+    try:
+        times = parse_times(values.reset_index(drop=True), "ds", label, [])
+    except InputError as err:
+        raise InputError(f"is not a timestamp ({err.problem.rstrip('.')}).", file=label, row=err.row, column="ds",
+                         value=err.value, fix="write the interval start in UTC, e.g. 2025-03-24 09:00 or "
+                                              "2025-03-24T09:00:00Z.") from None
+    parsed = times.utc if times.utc is not None else times.clock().dt.tz_localize("UTC")
+    return pd.Series(parsed.to_numpy(), index=values.index).astype("datetime64[ns, UTC]")
 
 
 def _agents(values: pd.Series, label: str, rows: pd.Series, column: str) -> np.ndarray:
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(numbers) | (numbers < 0)
+    bad = ~np.isfinite(numbers) | (numbers < 0) | (numbers > MAX_REQUIRED_AGENTS)
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError("is not a number of agents (0 or more).", file=label, row=int(rows.iloc[i]),
+        raise InputError(f"is not a number of agents (0 to {MAX_REQUIRED_AGENTS:,}).", file=label, row=int(rows.iloc[i]),
                          column=column, value=str(values.iloc[i]), fix="give agents as a number, e.g. 12 or 12.4.")
     return numbers
 
@@ -665,22 +703,18 @@ def _read_table(source: Source, name: str | None, default: str) -> tuple[pd.Data
 
 def _parse(data: bytes, label: str) -> pd.DataFrame:
     if label.lower().endswith((".yaml", ".yml")):
+        text = decode_text(data, label)
         try:
-            records = yaml.safe_load(data.decode("utf-8-sig"))
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            records = yaml.safe_load(text)
+        except yaml.YAMLError as err:
             raise InputError(f"is not readable YAML ({err}).", file=label, fix="check the indentation.") from None
         if isinstance(records, dict):
-            records = next(iter(records.values()))  # accept {templates: [...]}
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            records = next(iter(records.values()), None)  # accept {templates: [...]}
+        if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
             raise InputError("must be a list of templates, one mapping each.", file=label,
                              fix="write '- template: FT 8h' entries with the same keys as the CSV.")
         return pd.DataFrame(records)
-    try:
-        return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                           skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise InputError(f"is not a readable CSV file ({err}).", file=label,
-                         fix="save it as CSV (comma-separated, UTF-8).") from None
+    return read_config_csv(data, label, empty_fix="save it as CSV (comma-separated, UTF-8) with a header row.")
 
 
 def _require_columns(frame: pd.DataFrame, required: list[str], label: str, expected: list[str]) -> None:
@@ -711,6 +745,9 @@ def _number(value: Any, label: str, row: int, column: str, fix: str, *, integer:
         number = float("nan")
     if not np.isfinite(number) or (integer and number != int(number)):
         raise InputError(f"is not {'a whole number' if integer else 'a number'}.", file=label, row=row,
+                         column=column, value=value, fix=fix)
+    if abs(number) > _MAX_NUMBER:
+        raise InputError(f"is larger than {_MAX_NUMBER:,.0f}, which cannot be real.", file=label, row=row,
                          column=column, value=value, fix=fix)
     return int(number) if integer else number
 
