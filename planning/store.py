@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import (Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
                         create_engine, func, inspect, select)
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
 
 from forecasting.validation import InputError
 from planning.scenarios import Scenario, make_scenario
@@ -30,6 +31,8 @@ from planning.scenarios import Scenario, make_scenario
 URL_ENV = "WFM_DATABASE_URL"
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "scenarios.sqlite"
 EXPORT_FORMAT = "wfm-scenarios"
+SAVE_ATTEMPTS = 20
+"""Tries of a save that loses a race with a concurrent save of the same scenario (see ScenarioStore.save)."""
 
 metadata = MetaData()
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
@@ -118,17 +121,31 @@ class ScenarioStore:
             self.engine = create_engine(parsed, pool_pre_ping=True)
             self.version = migrate(self.engine)
         except (SQLAlchemyError, ImportError, OSError) as err:
-            reason = type(err).__name__ if not isinstance(err, ImportError) else f"missing driver ({err.name})"
-            raise InputError(f"cannot reach the scenario database {self.label} ({reason}).", column=URL_ENV,
+            reason = (f"its driver {err.name} is not installed" if isinstance(err, ImportError)
+                      else "the server did not answer or refused the connection")
+            raise InputError(f"cannot reach the scenario database {self.label}: {reason}.", column=URL_ENV,
                              fix="check the server, user and password, or unset WFM_DATABASE_URL to use the "
                                  "local file.") from None
 
     # ------------------------------------------------------------------ writing
 
     def save(self, scenario: Scenario | dict, *, author: str = "planner", note: str = "") -> int:
-        """Save a new version of the scenario (by name) in one transaction; returns its version number."""
+        """Save a new version of the scenario (by name) in one transaction; returns its version number.
+
+        Two sessions saving the same name at once both read version n and both write n + 1 (or both create
+        the name): the database's unique constraints refuse the second, which then reads again and retries.
+        """
         scenario = make_scenario(scenario)
         body = scenario.model_dump(mode="json")
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                return self._save_once(scenario, body, author, note)
+            except IntegrityError:
+                time.sleep(0.01 * (attempt + 1))
+        raise InputError(f"scenario '{scenario.name}' is being saved by others at the same moment.",
+                         fix="save again in a moment.")
+
+    def _save_once(self, scenario: Scenario, body: dict[str, Any], author: str, note: str) -> int:
         with self.engine.begin() as conn:
             row = conn.execute(select(scenarios).where(scenarios.c.name == scenario.name)).first()
             if row is None:
@@ -205,9 +222,17 @@ class ScenarioStore:
 
 def parse_export(text: str | bytes) -> list[Scenario]:
     """The scenarios of an exported JSON document; raises :class:`InputError` for anything malformed."""
+    if isinstance(text, str):
+        text = text.removeprefix("\ufeff")  # a byte-order mark left by an editor
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        raise InputError(f"the file is not valid JSON: it is not UTF-8 text (byte {err.start:,} is not valid UTF-8).",
+                         file="scenario import",
+                         fix="save it as UTF-8, or export the scenarios again from the app.") from None
+    except (ValueError, TypeError, RecursionError) as err:
+        # JSONDecodeError is a ValueError; so is a number of more than 4,300 digits. Nesting deeper than Python's
+        # recursion limit and a source that is not text at all (None) cannot be a scenario export either.
         where = f" (line {err.lineno}, column {err.colno})" if isinstance(err, json.JSONDecodeError) else ""
         raise InputError(f"the file is not valid JSON{where}.", file="scenario import",
                          fix="export the scenarios again from the app; do not edit the file by hand.") from None
@@ -217,8 +242,18 @@ def parse_export(text: str | bytes) -> list[Scenario]:
                          fix="use a file made by 'Download scenarios'.")
     items = data["scenarios"]
     if not all(isinstance(item, dict) for item in items):
-        raise InputError("every scenario must be a JSON object.", file="scenario import")
-    return [make_scenario(item, source=f"scenario import, scenario {i + 1}") for i, item in enumerate(items)]
+        raise InputError("every scenario must be a JSON object.", file="scenario import",
+                         fix="use a file made by 'Download scenarios'.")
+    scenarios = [make_scenario(item, source=f"scenario import, scenario {i + 1}") for i, item in enumerate(items)]
+    first: dict[str, int] = {}
+    for i, scenario in enumerate(scenarios, start=1):
+        if scenario.name in first:
+            raise InputError(f"scenarios {first[scenario.name]} and {i} are both called '{scenario.name}'; importing "
+                             "both would save the second as a new version of the first.",
+                             file=f"scenario import, scenario {i}", column="name", value=scenario.name,
+                             fix="rename one of them, or remove the one you do not want.")
+        first[scenario.name] = i
+    return scenarios
 
 
 def open_store(url: str | None = None) -> tuple[ScenarioStore, str | None]:

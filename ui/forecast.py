@@ -170,15 +170,15 @@ def show(results: dict[str, QueueForecast], tasks: dict[str, QueueTask], events:
     history_daily = history_daily[history_daily.index >= history_daily.index.max() - pd.Timedelta(weeks=12)]
     shown = events[[not qs or queue in qs for qs in events["queues"]]] if len(events) else events
     st.subheader("Daily view")
-    st.plotly_chart(daily_chart(result, history_daily, shown), use_container_width=True)
+    st.plotly_chart(daily_chart(result, history_daily, shown), width="stretch")
     if task.granularity != DAILY:
         st.subheader("Intraday view")
         open_days = result.daily[~result.daily["closed"]]
         days = list((open_days if len(open_days) else result.daily)["date"].dt.date)
         day = st.selectbox("Day", days, format_func=lambda d: f"{d:%a %d %b %Y}")
-        st.plotly_chart(intraday_chart(result, pd.Timestamp(day), zone), use_container_width=True)
+        st.plotly_chart(intraday_chart(result, pd.Timestamp(day), zone), width="stretch")
     st.subheader("Components")
-    st.plotly_chart(components_chart(result), use_container_width=True)
+    st.plotly_chart(components_chart(result), width="stretch")
     st.subheader("Accuracy")
     if len(result.selection):
         st.caption("Backtest over the last three weeks that chose the method (WAPE: lower is better).")

@@ -233,7 +233,7 @@ def capacity_section(chosen) -> None:
         figure.add_vline(x=pd.Timestamp(cls.start).timestamp() * 1000, line_dash="dot", line_color="#2ca02c",
                          annotation_text=f"planned class of {cls.size}")
     figure.update_layout(height=380, margin={"t": 30}, yaxis_title="FTE", xaxis_title="week starting")
-    st.plotly_chart(figure, use_container_width=True)
+    st.plotly_chart(figure, width="stretch")
     short = int((~table["within_tolerance"]).sum())
     st.caption(f"{len(plan)} hiring class(es), {int(plan['size'].sum()) if len(plan) else 0} people. "
                + (f"{short} week(s) stay short because no class can be trained in time."
@@ -295,11 +295,11 @@ def main() -> None:
     st.download_button("Download the comparison (CSV)", to_safe_csv(long),
                        file_name="scenario_comparison.csv", mime="text/csv")
     left, right = st.columns(2)
-    left.plotly_chart(weekly_chart(results, "required_fte", "People needed (FTE)"), use_container_width=True)
-    right.plotly_chart(weekly_chart(results, "cost", "Cost per week"), use_container_width=True)
-    left.plotly_chart(weekly_chart(results, "service_level", "Service level"), use_container_width=True)
+    left.plotly_chart(weekly_chart(results, "required_fte", "People needed (FTE)"), width="stretch")
+    right.plotly_chart(weekly_chart(results, "cost", "Cost per week"), width="stretch")
+    left.plotly_chart(weekly_chart(results, "service_level", "Service level"), width="stretch")
     right.plotly_chart(weekly_chart(results, "occupancy", "Occupancy (agents' busy share)"),
-                       use_container_width=True)
+                       width="stretch")
     st.download_button("Download scenarios (JSON)", db.export_json(chosen_names), file_name="scenarios.json",
                        mime="application/json")
     capacity_section(chosen)
