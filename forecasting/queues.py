@@ -91,17 +91,18 @@ class QueueConfig(BaseModel):
         return {i: parse_span(getattr(self, f"open_{d}")) for i, d in enumerate(WEEKDAYS)}
 
 
-def _read_csv(source: str | Path | bytes | pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def _read_csv(source: str | Path | bytes | pd.DataFrame, name: str | None = None) -> tuple[pd.DataFrame, str]:
     if isinstance(source, pd.DataFrame):
-        return source.copy(), "queues table"
-    label = "queues file" if isinstance(source, bytes) else Path(source).name
+        return source.copy(), name or "queues table"
+    label = name or ("queues file" if isinstance(source, bytes) else Path(source).name)
     fix = "add a header row and one row per queue (see data/queues.csv)."
     return read_config_csv(source, label, empty_fix=fix), label
 
 
-def load_queues(source: str | Path | bytes | pd.DataFrame) -> dict[str, QueueConfig]:
-    """Read and validate a queues table; raises :class:`InputError` naming row, column and value."""
-    frame, name = _read_csv(source)
+def load_queues(source: str | Path | bytes | pd.DataFrame, *, name: str | None = None) -> dict[str, QueueConfig]:
+    """Read and validate a queues table (``name`` labels messages, e.g. an upload's file name); raises
+    :class:`InputError` naming row, column and value."""
+    frame, name = _read_csv(source, name)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     for required in ("queue", "channel", "timezone"):
         if required not in frame.columns:

@@ -72,7 +72,7 @@ def upload_form() -> tuple[History, pd.DataFrame] | None:
         st.error(str(err))
         return None
     if queues_file:
-        st.session_state["queues"] = load_queues(queues_file.getvalue())
+        st.session_state["queues"] = load_queues(queues_file.getvalue(), name=queues_file.name)
     return history, events
 
 
