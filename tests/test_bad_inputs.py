@@ -904,7 +904,7 @@ APP_CASES = [
     pytest.param("history_duplicate_columns.csv", corpus("history_duplicate_columns.csv"), None, None,
                  ["column 'y'", "appears twice"], id="duplicate-columns"),
     pytest.param("history_good.csv", GOOD_HISTORY, ("queues_unclosed_quote.csv", corpus("queues_unclosed_quote.csv")),
-                 None, ["queues file", "unbalanced quotes"], id="bad-queues-upload"),
+                 None, ["queues_unclosed_quote.csv", "unbalanced quotes"], id="bad-queues-upload"),
     pytest.param("history_good.csv", GOOD_HISTORY, None,
                  ("events_ambiguous_date.csv", corpus("events_ambiguous_date.csv")),
                  ["events_ambiguous_date.csv, row 3, column 'start'"], id="ambiguous-event-date-upload"),

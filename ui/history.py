@@ -20,8 +20,8 @@ COMMON_ZONES = ["Europe/London", "Europe/Dublin", "America/New_York", "America/C
 
 @st.cache_data(show_spinner="Reading and validating the file...", max_entries=4)
 def load_upload(data: bytes, name: str, tz: str | None, columns: tuple, interval: int | None,
-                queues_data: bytes | None) -> History:
-    queues = load_queues(queues_data) if queues_data else None
+                queues_data: bytes | None, queues_name: str | None = None) -> History:
+    queues = load_queues(queues_data, name=queues_name) if queues_data else None
     return load_history(data, name=name, tz=tz, columns=ColumnMap(*columns), interval_minutes=interval,
                         queues=queues)
 
@@ -64,7 +64,8 @@ def upload_form() -> tuple[History, pd.DataFrame] | None:
     interval_minutes = {"detect": None, "daily": 1440}.get(interval, interval)
     try:
         history = load_upload(data, upload.name, None if zone == "(none)" else zone, mapping, interval_minutes,
-                              queues_file.getvalue() if queues_file else None)
+                              queues_file.getvalue() if queues_file else None,
+                              queues_file.name if queues_file else None)
         events = (load_events(events_file.getvalue(), name=events_file.name,
                               known_queues=sorted(history.frame["queue"].unique()))
                   if events_file else load_events(pd.DataFrame(columns=["name", "kind", "start"])))
