@@ -120,6 +120,9 @@ def _log_inv_erlang_b(n: NDArray[np.float64], a: NDArray[np.float64]) -> NDArray
         top = k[:, None] - offsets[None, :]
         with np.errstate(over="ignore", invalid="ignore"):
             block = term[:, None] * np.cumprod(np.where(top > 0, top, 0.0) / aa[:, None], axis=1)
+            # Past the last term (j > n) every term is 0; after an overflow to inf the product there
+            # would be inf * 0 = nan. Write the zeros, so an overflowing sum stays inf (B = 0).
+            block = np.where(top > 0, block, 0.0)
             total += block.sum(axis=1)
         term = block[:, -1]
         k -= _BLOCK
@@ -130,7 +133,8 @@ def _log_inv_erlang_b(n: NDArray[np.float64], a: NDArray[np.float64]) -> NDArray
             shift[big] += _LOG_SCALE
         ratio = k / aa
         done = (k <= 0) | ~np.isfinite(total) | (shift > _LOG_TINY)
-        done |= (ratio < 1) & (term * ratio <= _EPS * (1 - ratio) * total)
+        with np.errstate(over="ignore", invalid="ignore"):   # an overflowed (inf) row is done already
+            done |= (ratio < 1) & (term * ratio <= _EPS * (1 - ratio) * total)
         if done.any():
             out[live[done]] = np.log(total[done]) + shift[done]
             keep = ~done

@@ -1522,6 +1522,7 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
             import highspy  # noqa: F401
         except ImportError:
             solver = "cbc"
+            model.warnings.append("HiGHS (highspy) is not installed: solved with CBC instead.")
     tracker = _Tracker(time.perf_counter(), progress, options.time_limit)
     solve_with = _solve_highs if solver == "highs" else _solve_cbc
     v, lp_value = solve_with(model, options, tracker)
@@ -1538,6 +1539,9 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
         status = "time limit"
     else:
         status = "stalled"           # the heuristics ran out of improving moves before the time limit
+    if status in ("no bound", "no solution"):
+        model.warnings.append(f"The LP relaxation did not finish within the time limit of {options.time_limit:g} s, so "
+                              "the plan is a heuristic's with no proven distance from the best: allow more time.")
     report = SolveReport(solver=solver, status=status, objective=tracker.best, bound=tracker.bound,
                          lp_relaxation=lp_value, gap=gap, seconds=round(tracker.elapsed(), 2),
                          build_seconds=round(build_seconds, 2),
@@ -1564,11 +1568,18 @@ def _first_plan(model: ShiftModel, lp: np.ndarray | None, tracker: _Tracker, opt
     if budget > 0 and (tracker.gap() is None or tracker.gap() > options.gap):
         target = tracker.bound / (1 - options.gap) if tracker.bound is not None else -INF
         cost = model.arrays()["cost"]
-        improved = improve(model, v, options.weights, budget, target,
-                           better=lambda plan: tracker.note("local search", float(cost @ plan)))
-        if violation(model, improved) <= 1e-6:
-            v = improved
-            tracker.note("local search", float(model.arrays()["cost"] @ v))
+        best = [v, float(cost @ v)]
+
+        def keep(plan: np.ndarray) -> None:
+            # The search judges cover per 15-minute slot, the objective per interval: a plan is kept (and
+            # reported) only if the objective agrees it is better, so the report is always the plan's cost.
+            value = float(cost @ plan)
+            if value < best[1] - 1e-9 and violation(model, plan) <= 1e-6:
+                best[:] = [plan, value]
+                tracker.note("local search", value)
+
+        keep(improve(model, v, options.weights, budget, target, better=keep))
+        v = best[0]
     return v
 
 

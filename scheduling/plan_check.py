@@ -69,7 +69,7 @@ def check_plan(plan: pd.DataFrame, overtime: pd.DataFrame, coverage: pd.DataFram
         if str(row.start_utc) != begin.strftime("%Y-%m-%dT%H:%M:%SZ"):
             problems.append(f"{where}: start_utc {row.start_utc} but the local start is {begin:%Y-%m-%dT%H:%M}Z.")
         problems.extend(_rules(row, site, template, begin, zone, where))
-        offsets = [int(o) for o in str(row.break_offsets).split(";")] if _filled(row.break_offsets) else []
+        offsets = _offsets(row.break_offsets)
         shown = [item.split()[0] for item in str(row.break_starts).split(";")] if _filled(row.break_starts) else []
         if [(begin + dt.timedelta(minutes=o)).astimezone(zone).strftime("%H:%M") for o in offsets] != shown:
             problems.append(f"{where}: break_starts {shown} do not match break_offsets {offsets}.")
@@ -84,6 +84,9 @@ def check_plan(plan: pd.DataFrame, overtime: pd.DataFrame, coverage: pd.DataFram
         site = sites.get(row.site)
         zone = ZoneInfo(site.timezone)
         begin = _local_to_utc(str(row.date_local), str(row.start_local), zone)
+        later = _local_to_utc(str(row.date_local), str(row.start_local), zone, fold=1)
+        if later is not None and later.strftime("%Y-%m-%dT%H:%M:%SZ") == str(row.start_utc):
+            begin = later   # a block before a shift may start in the repeated hour's second pass: start_utc says so
         if begin is None or begin.strftime("%Y-%m-%dT%H:%M:%SZ") != str(row.start_utc):
             problems.append(f"overtime block {row.site}/{row.queue}/{row.date_local} {row.start_local}: local start "
                             f"and start_utc {row.start_utc} disagree.")
@@ -121,10 +124,17 @@ def _filled(value) -> bool:
     return not (value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "")
 
 
-def _local_to_utc(date: str, clock: str, zone: ZoneInfo) -> dt.datetime | None:
-    """A local wall time -> UTC; a repeated time is its first occurrence; a missing one gives None."""
+def _offsets(value) -> list[int]:
+    """``break_offsets`` as minutes. ``pd.read_csv`` gives ``120.0`` when one-break and no-break shifts share the
+    column (blank cells make it a float column), ``"120;240"`` for several breaks, NaN for none."""
+    return [int(float(o)) for o in str(value).split(";")] if _filled(value) else []
+
+
+def _local_to_utc(date: str, clock: str, zone: ZoneInfo, fold: int = 0) -> dt.datetime | None:
+    """A local wall time -> UTC; a repeated time is its first occurrence (``fold=1``: its second); a missing
+    one gives None."""
     naive = dt.datetime.fromisoformat(f"{date} {clock}")
-    aware = naive.replace(tzinfo=zone, fold=0)
+    aware = naive.replace(tzinfo=zone, fold=fold)
     utc = aware.astimezone(UTC)
     if utc.astimezone(zone).replace(tzinfo=None) != naive:
         return None
@@ -143,7 +153,7 @@ def _rules(row, site: Site, template: ShiftTemplate, begin: dt.datetime, zone: Z
         problems.append(f"{where}: starts outside the site's start window.")
     if local.weekday() not in template.allowed_days:
         problems.append(f"{where}: the template may not start on {local:%A}.")
-    offsets = [int(o) for o in str(row.break_offsets).split(";")] if _filled(row.break_offsets) else []
+    offsets = _offsets(row.break_offsets)
     if len(offsets) != len(template.breaks):
         problems.append(f"{where}: {len(offsets)} breaks, the template has {len(template.breaks)}.")
     for offset, brk in zip(offsets, template.breaks):

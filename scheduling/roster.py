@@ -62,7 +62,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import highspy
 import numpy as np
 import pandas as pd
 
@@ -685,6 +684,9 @@ class _Model:
     def solve(self, options: RosterOptions, *, max_nodes: int | None = None) -> tuple[np.ndarray | None, dict]:
         """Solve with HiGHS within ``options.time_limit`` (and ``max_nodes`` branch-and-bound nodes: a limit
         that, unlike time, gives the same answer on a busy machine). Returns (values or None, report)."""
+        # Imported here, not at the top: planning (CBC fallback) and the CLI must work without highspy.
+        import highspy
+
         cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0)  # noqa: E731
         lb, ub, cost = (cat([c[i] for c in self.cols]) for i in range(3))
         integer = cat([np.full(len(c[0]), c[3]) for c in self.cols]).astype(bool)
@@ -1029,6 +1031,12 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
                     if not (t1.size and t2.size):
                         continue
                     both, x = np.concatenate([t1, t2]), np.concatenate([x1, x2])
+                    if cap < INF and window[0] // 7 == window[1] // 7:
+                        # each day alone fits the weekly overtime cap (see candidates); both together must too
+                        used = sum(overtime_all[k] for d, k in taken[agent_id].items()
+                                   if d not in window and d // 7 == window[0] // 7)
+                        row = m.constraints(1, ub=cap - used + 1e-9)
+                        m.add(np.repeat(row, both.size), x, overtime_all[both])
                     for clique in _cliques(start[both], reach[both], period):
                         if clique.min() < t1.size <= clique.max():  # within one day the agent row suffices
                             row = m.constraints(1, ub=1.0)
@@ -1243,7 +1251,8 @@ def _repair(freed: list[str], stuck: set[str], week: int, taken: dict[str, dict[
             for j, d in enumerate(days):
                 sel = mine & (day_all[t] == d)
                 m.add(np.repeat(links[j], sel.sum()), x[sel], 1.0)
-            patterns = [p for p in _patterns(plan.templates[name], days, weekday) if set(p) <= set(day_all[t][mine])]
+            patterns = [p for p in _patterns(plan.templates[name], days, weekday) if set(p) <= set(day_all[t][mine])
+                        and _runs_ok(set(p), {d for d in taken[agent_id] if d // 7 != week}, horizon, options)]
             z = m.variables(len(patterns))
             for var, p in zip(z, patterns):
                 m.add(links[[d - days[0] for d in p]], np.full(len(p), var), -1.0)
@@ -1273,6 +1282,13 @@ def _repair(freed: list[str], stuck: set[str], week: int, taken: dict[str, dict[
         kept = [d for d in days_of[agent_id] if d // 7 != week]
         days_of[agent_id] = sorted(kept + (list(pattern[0]) if pattern else []))
     return staffed - kept_before
+
+
+def _runs_ok(pattern: set[int], other: set[int], horizon: Horizon, options: RosterOptions) -> bool:
+    """Whether working ``pattern`` (plus the days ``other`` already worked) keeps every run of working days
+    within ``max_consecutive_days`` (a 7-day pattern in a cyclic week never does)."""
+    worked = pattern | other
+    return all(_run_with(worked - {d}, d, horizon) <= options.max_consecutive_days for d in pattern)
 
 
 def _cliques(start: np.ndarray, end: np.ndarray, period: float | None) -> list[np.ndarray]:

@@ -122,7 +122,11 @@ def candidate_shifts(sites: dict[str, Site], templates: dict[str, ShiftTemplate]
     columns = ["site", "template", "date_local", "start_local", "start_utc", "slot", "length", "day", "weekday",
                "holiday", "paid_hours", "night_hours", "cost"]
     if not frames:
-        return pd.DataFrame(columns=columns)
+        # Typed, so that code indexing with the (empty) slot columns still works: no site may start a shift.
+        types = {"start_local": np.int64, "start_utc": "datetime64[ns, UTC]", "slot": np.int64, "length": np.int64,
+                 "day": np.int64, "weekday": np.int64, "holiday": bool, "paid_hours": float, "night_hours": float,
+                 "cost": float}
+        return pd.DataFrame({c: pd.Series(dtype=types.get(c, object)) for c in columns})
     return pd.concat(frames, ignore_index=True)[columns].sort_values(["site", "template", "slot"], ignore_index=True)
 
 
@@ -226,9 +230,12 @@ def uncoverable(requirements: Requirements, timeline: Timeline, candidates: pd.D
             begin = timeline.times(first * per_interval)[0]
             finish = timeline.times((last + 1) * per_interval)[0]
             need = float(np.max(np.maximum(base, upper)[first:last + 1]))
+            # A run ending at midnight ends at 24:00 of its last day ("Friday 00:00-24:00", not "00:00-00:00").
+            last_day = finish - pd.Timedelta(minutes=1)
+            clock = "24:00" if finish == finish.normalize() else f"{finish:%H:%M}"
             messages.append(
-                f"{WEEKDAY_NAMES[begin.weekday()]} {begin:%H:%M}-{finish:%H:%M} UTC"
-                f"{'' if finish.date() == begin.date() or finish == finish.normalize() else f' (to {WEEKDAY_NAMES[finish.weekday()]})'}"
+                f"{WEEKDAY_NAMES[begin.weekday()]} {begin:%H:%M}-{clock} UTC"
+                f"{'' if last_day.date() == begin.date() else f' (to {WEEKDAY_NAMES[last_day.weekday()]})'}"
                 f" needs {need:g} agents on queue {queue} but no site serving it ({', '.join(serving)}) may start "
                 "shifts that cover those hours. Widen a site's earliest/latest start, add a longer template, "
                 "or let another site serve the queue.")
