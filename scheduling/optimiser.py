@@ -83,6 +83,7 @@ class PlanOptions:
     flexible_breaks: bool = True
     weights: Weights = field(default_factory=Weights)
     fte_hours_per_week: float = 40.0
+    rest_hours: float = 11.0          # least rest between one agent's shifts on consecutive days (0: not enforced)
 
 
 @dataclass
@@ -764,6 +765,7 @@ class _LocalSearch:
         self.queue = cols["q"].to_numpy()
         self.slot, self.length = cols["slot"].to_numpy(), cols["length"].to_numpy()
         self.day, self.cost = cols["day"].to_numpy(), cols["cost"].to_numpy()
+        self.unwrapped = self.slot - cols["lap"].to_numpy() * T   # a wrapped shift beside the rest of its day
         self.where = {key: j for j, key in enumerate(zip(self.site, self.template, self.queue, self.slot))}
         self.site_queues = {s: sorted(set(g)) for s, g in cols.groupby("site")["q"]}
         self.day_columns = {key: idx for key, idx in cols.groupby(["site", "template", "day"]).indices.items()}
@@ -1298,6 +1300,110 @@ class _LocalSearch:
                 self._restore(i, j, b.copy())
         self.counts = [c.copy() for c in counts]
 
+    # -- rest between consecutive days ----------------------------------------------------------
+
+    def rest_pairs(self) -> list[tuple[int, int]]:
+        """(tour unit, day d of its week): the consecutive days d, d + 1 that one agent's tour may both work."""
+        wrap = self.cyclic and self.model.timeline.weeks == 1
+        return [(u, d) for u, unit in enumerate(self.units)
+                if unit["tour"] is not None and unit["patterns"] is not None for d in range(7 if wrap else 6)]
+
+    def _starts(self, u: int, d: int) -> dict[int, int]:
+        """Agent -> unwrapped start slot on day ``d`` (0..7; 7 is next week's day 0) of tour unit ``u``."""
+        unit = self.units[u]
+        key = (unit["site"], unit["template"], unit["days"][d % 7])
+        lap = self.T if d == 7 else 0
+        return {i: int(self.unwrapped[self.col[i]]) + lap for i in self.on_day.get(key, ())
+                if self.col[i] is not None}
+
+    def rest_deficit(self, u: int, d: int, rest_slots: int, moved: tuple[int, int, int] | None = None) -> int:
+        """Agents working days d and d + 1 on unit ``u`` who cannot get ``rest_slots`` between their shifts.
+
+        Agents off on day d (their pattern starts on d + 1) may take any day d + 1 shift; the others need
+        a day d shift that ends at least the rest before. Starts are an interval order, so by Hall's
+        theorem the k-th earliest day d + 1 start needs k agents among those off on day d and those whose
+        day d shift ended in time. ``moved`` = (agent, day, new unwrapped start) tries a move first.
+        """
+        unit, counts = self.units[u], self.counts[u]
+        before, after = self._starts(u, d), self._starts(u, d + 1)
+        if moved is not None:
+            i, day, start = moved
+            for frame, which in ((before, d), (after, d + 1)):
+                if i in frame and day % 7 == which % 7:
+                    frame[i] = start + (self.T if which == 7 else 0)
+        if not before or not after:
+            return 0
+        fresh = sum(int(c) for c, p in zip(counts, unit["patterns"]) if (d + 1) % 7 in p and d not in p)
+        gap = int(self.length[self.col[next(iter(before))]]) + rest_slots
+        a, b = np.sort(list(before.values())), np.sort(list(after.values()))
+        ready = np.searchsorted(a, b - gap, side="right")
+        return int(max(0, (np.arange(1, len(b) + 1) - fresh - ready).max()))
+
+    def repair_rest(self, rest_slots: int, stop: float) -> int:
+        """Move shifts to later starts on day d + 1 (or earlier ones on day d) until every agent can have
+        ``rest_slots`` between consecutive working days, at the least coverage cost; returns what is left."""
+        pairs = self.rest_pairs()
+        self.value = getattr(self, "value", 0.0)
+        while time.perf_counter() < stop:
+            bad = [(u, d) for u, d in pairs if self.rest_deficit(u, d, rest_slots) > 0]
+            if not bad or not any(self._fix_rest(u, d, rest_slots) for u, d in bad):
+                break
+        return sum(self.rest_deficit(u, d, rest_slots) for u, d in pairs)
+
+    def _affected(self, u: int, day: int, rest_slots: int, moved=None) -> int:
+        """Rest deficit of the two day pairs that include ``day`` (0..6) of unit ``u``."""
+        pairs = [(u, d) for v, d in self.rest_pairs() if v == u and day in (d, (d + 1) % 7)]
+        return sum(self.rest_deficit(v, d, rest_slots, moved) for v, d in pairs)
+
+    def _fix_rest(self, u: int, d: int, rest_slots: int) -> bool:
+        """The cheapest single move of one shift on day d (earlier) or d + 1 (later) that lowers the deficit."""
+        unit = self.units[u]
+        if unit["site"] in self.pinned:
+            return False
+        best = None
+        for day, later in ((d + 1, True), (d, False)):
+            starts = self._starts(u, day)
+            chosen = sorted(starts, key=lambda i: starts[i], reverse=not later)[:4]
+            now = self._affected(u, day % 7, rest_slots)
+            for i in chosen:
+                j = self.col[i]
+                if not self._movable(j):
+                    continue
+                index = self.day_columns[(unit["site"], unit["template"], unit["days"][day % 7])]
+                shift = self.unwrapped[index] - self.unwrapped[j]
+                index = index[shift > 0] if later else index[shift < 0]
+                if not len(index):
+                    continue
+                scores = self._placement_scores(i, index)
+                for k in np.argsort(scores)[:12]:
+                    target = int(index[k])
+                    if self._affected(u, day % 7, rest_slots, (i, day, int(self.unwrapped[target]))) < now:
+                        if best is None or scores[k] < best[0]:
+                            best = (float(scores[k]), i, target)
+                        break
+        if best is None:
+            return False
+        _, i, target = best
+        self.value += self.remove_agent(i)
+        _, added = self.add_agent(target)
+        self.value += added
+        return True
+
+    def _placement_scores(self, i: int, index: np.ndarray) -> np.ndarray:
+        """Cost change of moving agent ``i`` to each column of ``index`` (its breaks placed later)."""
+        j, breaks = self.col[i], self.brk[i].copy()
+        change = self.remove_agent(i)
+        start, end = self.slot[index], self.slot[index] + self.length[index]
+        first = int(start.min())
+        queues = np.unique(self.queue[index])
+        slots = self.wrap(np.arange(first, int(end.max())))
+        gain = self.marginal(queues[:, None], slots[None, :], +1.0)
+        prefix = np.concatenate([np.zeros((len(queues), 1)), np.cumsum(gain, axis=1)], axis=1)
+        row = np.searchsorted(queues, self.queue[index])
+        scores = change + self.cost[index] + prefix[row, end - first] - prefix[row, start - first]
+        self._restore(i, j, breaks)
+        return scores
+
     def solution(self) -> np.ndarray:
         """Counts per shift column, break slot and tour; overtime kept; continuous part completed."""
         model, v = self.model, self.v.copy()
@@ -1526,6 +1632,8 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
     tracker = _Tracker(time.perf_counter(), progress, options.time_limit)
     solve_with = _solve_highs if solver == "highs" else _solve_cbc
     v, lp_value = solve_with(model, options, tracker)
+    if tracker.best is not None and model.tours and options.rest_hours > 0:
+        v = _rest_repaired(model, v, options, tracker)
     gap = tracker.gap()
     if tracker.best is None:
         status = "no solution"
@@ -1548,6 +1656,34 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
                          first_solution_seconds=None if tracker.first is None else round(tracker.first, 2),
                          history=tracker.history, size=model.size)
     return v, report
+
+
+REST_REPAIR_SECONDS = 10.0  # at most, after the solve: a handful of moves on a 1,000-agent week
+
+
+def _rest_repaired(model: ShiftModel, v: np.ndarray, options: PlanOptions, tracker: _Tracker) -> np.ndarray:
+    """The plan with starts moved where the tours would otherwise make someone work consecutive days
+    with less than ``options.rest_hours`` between shifts (the roster could not staff those shifts).
+
+    The model's tours count days off but not the rest between days; rather than a row per start time
+    and day pair in the LP, the few shifts that break it are moved afterwards at the least coverage
+    cost, and the reported objective is the moved plan's."""
+    search = _LocalSearch(model, v, options.weights)
+    pairs = search.rest_pairs()
+    rest = int(round(options.rest_hours * 60 / QUANTUM))
+    if not any(search.rest_deficit(u, d, rest) for u, d in pairs):
+        return v
+    left = search.repair_rest(rest, time.perf_counter() + min(REST_REPAIR_SECONDS, 0.2 * options.time_limit))
+    repaired = search.solution()
+    if violation(model, repaired) > 1e-6:
+        return v
+    cost = float(model.arrays()["cost"] @ repaired)
+    tracker.best = None          # the repaired plan replaces the incumbent even where it costs a little more
+    tracker.note("rest repair", cost)
+    if left:
+        model.warnings.append(f"{left} agent-day(s) of the tours still cannot have {options.rest_hours:g} hours' rest "
+                              "between consecutive working days: the roster will list those shifts as open.")
+    return repaired
 
 
 def _first_plan(model: ShiftModel, lp: np.ndarray | None, tracker: _Tracker, options: PlanOptions) -> np.ndarray | None:

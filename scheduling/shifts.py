@@ -78,7 +78,9 @@ def candidate_shifts(sites: dict[str, Site], templates: dict[str, ShiftTemplate]
 
     Columns: ``site, template, date_local`` (date), ``start_local`` (minutes after local midnight),
     ``start_utc``, ``slot`` (start slot, 0..slots-1), ``length`` (slots), ``day`` (the local start day,
-    0..days-1, counted from the local date of the horizon's start; wraps in a cyclic horizon),
+    0..days-1, counted from the local date of the horizon's start; wraps in a cyclic horizon), ``lap``
+    (how many horizons the local date lies after the first: -1, 0 or 1, so ``slot - lap * slots`` puts
+    a wrapped shift back beside the rest of its day),
     ``weekday`` (0 = Monday), ``holiday`` (bool), ``paid_hours``, ``night_hours``, ``cost``
     (currency per shift: paid hours x hourly cost, plus night and holiday premiums).
     """
@@ -107,7 +109,8 @@ def candidate_shifts(sites: dict[str, Site], templates: dict[str, ShiftTemplate]
             slot = ((utc - timeline.start) // SLOT).to_numpy(dtype=np.int64)
             length = template.length_minutes // QUANTUM
             date_local = local.normalize()
-            day = ((date_local - pd.Timestamp(first_date)).days.to_numpy() % max(timeline.days, 1))
+            raw_day = (date_local - pd.Timestamp(first_date)).days.to_numpy()
+            day = raw_day % max(timeline.days, 1)
             holiday = np.array([d.date() in holidays for d in date_local], dtype=bool)
             night_slots = np.cumsum(np.concatenate([[0], night]))
             night_hours = (night_slots[slot + length] - night_slots[slot]) * QUANTUM / 60
@@ -116,16 +119,17 @@ def candidate_shifts(sites: dict[str, Site], templates: dict[str, ShiftTemplate]
             frames.append(pd.DataFrame({
                 "site": site.site, "template": template.template, "date_local": date_local.date,
                 "start_local": (local.hour * 60 + local.minute).to_numpy(), "start_utc": utc, "slot": slot,
-                "length": length, "day": day, "weekday": local.day_of_week.to_numpy(), "holiday": holiday,
+                "length": length, "day": day, "lap": raw_day // max(timeline.days, 1),
+                "weekday": local.day_of_week.to_numpy(), "holiday": holiday,
                 "paid_hours": paid_hours, "night_hours": night_hours, "cost": cost,
             }))
-    columns = ["site", "template", "date_local", "start_local", "start_utc", "slot", "length", "day", "weekday",
-               "holiday", "paid_hours", "night_hours", "cost"]
+    columns = ["site", "template", "date_local", "start_local", "start_utc", "slot", "length", "day", "lap",
+               "weekday", "holiday", "paid_hours", "night_hours", "cost"]
     if not frames:
         # Typed, so that code indexing with the (empty) slot columns still works: no site may start a shift.
         types = {"start_local": np.int64, "start_utc": "datetime64[ns, UTC]", "slot": np.int64, "length": np.int64,
-                 "day": np.int64, "weekday": np.int64, "holiday": bool, "paid_hours": float, "night_hours": float,
-                 "cost": float}
+                 "day": np.int64, "lap": np.int64, "weekday": np.int64, "holiday": bool, "paid_hours": float,
+                 "night_hours": float, "cost": float}
         return pd.DataFrame({c: pd.Series(dtype=types.get(c, object)) for c in columns})
     return pd.concat(frames, ignore_index=True)[columns].sort_values(["site", "template", "slot"], ignore_index=True)
 

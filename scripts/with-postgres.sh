@@ -36,5 +36,5 @@ fi
 trap '"${AS[@]}" "$BIN/pg_ctl" -D "$DIR/data" -m fast stop >/dev/null 2>&1; rm -rf "$DIR"' EXIT
 "${AS[@]}" "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U wfm wfm_test
 export WFM_TEST_POSTGRES_URL="postgresql+psycopg://wfm@127.0.0.1:$PORT/wfm_test"
-echo "PostgreSQL $("$BIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$PORT for the store tests"
+echo "PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT for the store tests"
 "$@"
