@@ -43,7 +43,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Literal
 
 import numpy as np
@@ -1363,7 +1363,7 @@ class _LocalSearch:
         best = None
         for day, later in ((d + 1, True), (d, False)):
             starts = self._starts(u, day)
-            chosen = sorted(starts, key=lambda i: starts[i], reverse=not later)[:4]
+            chosen = sorted(starts, key=lambda i: starts[i], reverse=not later)[:REST_CANDIDATES]
             now = self._affected(u, day % 7, rest_slots)
             for i in chosen:
                 j = self.col[i]
@@ -1375,7 +1375,7 @@ class _LocalSearch:
                 if not len(index):
                     continue
                 scores = self._placement_scores(i, index)
-                for k in np.argsort(scores)[:12]:
+                for k in np.argsort(scores):
                     target = int(index[k])
                     if self._affected(u, day % 7, rest_slots, (i, day, int(self.unwrapped[target]))) < now:
                         if best is None or scores[k] < best[0]:
@@ -1631,9 +1631,11 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
             model.warnings.append("HiGHS (highspy) is not installed: solved with CBC instead.")
     tracker = _Tracker(time.perf_counter(), progress, options.time_limit)
     solve_with = _solve_highs if solver == "highs" else _solve_cbc
-    v, lp_value = solve_with(model, options, tracker)
-    if tracker.best is not None and model.tours and options.rest_hours > 0:
-        v = _rest_repaired(model, v, options, tracker)
+    rest = bool(model.tours) and options.rest_hours > 0
+    main = replace(options, time_limit=options.time_limit * (1 - REST_SHARE)) if rest else options
+    v, lp_value = solve_with(model, main, tracker)
+    if rest and tracker.best is not None:
+        v = _rest_repaired(model, v, options, tracker, tracker.start + options.time_limit)
     gap = tracker.gap()
     if tracker.best is None:
         status = "no solution"
@@ -1658,32 +1660,42 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
     return v, report
 
 
-REST_REPAIR_SECONDS = 10.0  # at most, after the solve: a handful of moves on a 1,000-agent week
+REST_SHARE = 0.2     # of the time limit kept for giving every tour its rest between days
+REST_CANDIDATES = 8  # earliest next-day (latest same-day) shifts tried per repair move
 
 
-def _rest_repaired(model: ShiftModel, v: np.ndarray, options: PlanOptions, tracker: _Tracker) -> np.ndarray:
+def _rest_repaired(model: ShiftModel, v: np.ndarray, options: PlanOptions, tracker: _Tracker,
+                   stop: float) -> np.ndarray:
     """The plan with starts moved where the tours would otherwise make someone work consecutive days
     with less than ``options.rest_hours`` between shifts (the roster could not staff those shifts).
 
-    The model's tours count days off but not the rest between days; rather than a row per start time
-    and day pair in the LP, the few shifts that break it are moved afterwards at the least coverage
-    cost, and the reported objective is the moved plan's."""
-    search = _LocalSearch(model, v, options.weights)
-    pairs = search.rest_pairs()
+    The model's tours count days off but not the rest between days. Rather than a row per start time
+    and day pair in the LP, the shifts that break it are moved afterwards at the least coverage cost;
+    then local search and repair alternate until ``stop`` (the moves cost coverage, the search wins
+    most of it back), and the cheapest plan that gives everyone their rest is kept and reported."""
     rest = int(round(options.rest_hours * 60 / QUANTUM))
-    if not any(search.rest_deficit(u, d, rest) for u, d in pairs):
+    search = _LocalSearch(model, v, options.weights)
+    if not any(search.rest_deficit(u, d, rest) for u, d in search.rest_pairs()):
         return v
-    left = search.repair_rest(rest, time.perf_counter() + min(REST_REPAIR_SECONDS, 0.2 * options.time_limit))
-    repaired = search.solution()
-    if violation(model, repaired) > 1e-6:
-        return v
-    cost = float(model.arrays()["cost"] @ repaired)
-    tracker.best = None          # the repaired plan replaces the incumbent even where it costs a little more
-    tracker.note("rest repair", cost)
-    if left:
+    cost = model.arrays()["cost"]
+    stop = max(stop, time.perf_counter() + 2.0)      # a repair needs a moment even after a late solve
+    best, left = None, 0
+    while True:
+        left = search.repair_rest(rest, stop)
+        repaired = search.solution()
+        if left == 0 and violation(model, repaired) <= 1e-6 and (best is None or cost @ repaired < cost @ best):
+            best = repaired
+        remaining = stop - time.perf_counter()
+        if left or remaining < 1.0:
+            break
+        search = _LocalSearch(model, improve(model, repaired, options.weights, remaining / 2), options.weights)
+    if best is None:
         model.warnings.append(f"{left} agent-day(s) of the tours still cannot have {options.rest_hours:g} hours' rest "
                               "between consecutive working days: the roster will list those shifts as open.")
-    return repaired
+        return v
+    tracker.best = None          # the plan with rest replaces the incumbent even though it costs a little more
+    tracker.note("rest between days", float(cost @ best))
+    return best
 
 
 def _first_plan(model: ShiftModel, lp: np.ndarray | None, tracker: _Tracker, options: PlanOptions) -> np.ndarray | None:
