@@ -34,7 +34,10 @@ use + penalties per agent-hour for shortfall, upper-band shortfall and over-staf
 Solve (:func:`solve`): the LP relaxation (HiGHS interior point on large models) gives the bound; the
 LP is rounded (tours first, then starts along time, then breaks along the LP's cumulative break count)
 and improved by local search; small models then go to the HiGHS MIP from that start, which proves the
-gap or closes it. Every solve reports status, objective, bound, LP relaxation, gap and gap over time.
+gap or closes it. The last fifth of the time limit gives every tour ``rest_hours`` (11) between the
+shifts of consecutive days, which the tour rows do not see: shifts are moved where needed and local
+search wins back the coverage (see :func:`_rest_repaired`). Every solve reports status, objective,
+bound, LP relaxation, gap and gap over time.
 """
 from __future__ import annotations
 
