@@ -1,50 +1,15 @@
 """Two browser sessions on one server: what one planner types stays in that planner's session."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_browser import _free_port, browser  # noqa: F401  (browser: the shared chromium fixture)
+from tests.browser_fixtures import browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 FTE_HOURS = "Paid hours per FTE per week"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``streamlit run app.py`` on a free loopback port, scenario database in a temporary file."""
-    import os
-
-    port = _free_port()
-    tmp = tmp_path_factory.mktemp("sessions")
-    log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env=dict(os.environ, WFM_DATABASE_URL=f"sqlite:///{tmp / 'scenarios.sqlite'}"))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        log.close()
-        pytest.fail(f"streamlit did not start: {(tmp / 'server.log').read_text()}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
 
 
 def open_staffing(context, url: str):
