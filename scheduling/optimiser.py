@@ -1319,6 +1319,35 @@ class _LocalSearch:
         return {i: int(self.unwrapped[self.col[i]]) + lap for i in self.on_day.get(key, ())
                 if self.col[i] is not None}
 
+    def _blocks(self) -> dict[tuple, list[int]]:
+        """Overtime anchor -> lengths (slots) of the blocks offered there, longest first. Overtime does not
+        move while rest is repaired, so this is read once per search."""
+        if getattr(self, "_block_cache", None) is None:
+            blocks: dict[tuple, list[int]] = {}
+            lengths = self.model.overtime["length"].to_numpy() if len(self.ot_keys) else []
+            for key, n, length in zip(self.ot_keys, self.ot_count, lengths):
+                if n > 0:
+                    blocks.setdefault(key, []).extend([int(length)] * int(n))
+            self._block_cache = {key: sorted(v, reverse=True) for key, v in blocks.items()}
+        return self._block_cache
+
+    def _extensions(self, agents: list[int], side: str) -> dict[int, int]:
+        """Overtime slots before (``side="before"``) or after each agent's shift: the blocks offered at a
+        shift's start or end go to the agents there in turn, longest first (they are interchangeable)."""
+        blocks = self._blocks()
+        if not blocks:
+            return {}
+        out, taken = {}, {}
+        for i in sorted(agents):
+            j = self.col[i]
+            anchor = int(self.slot[j] + (self.length[j] if side == "after" else 0))
+            key = (self.site[j], self.queue[j], side, anchor)
+            k = taken.get(key, 0)
+            lengths = blocks.get(key, ())
+            if k < len(lengths):
+                out[i], taken[key] = lengths[k], k + 1
+        return out
+
     def rest_deficit(self, u: int, d: int, rest_slots: int, moved: tuple[int, int, int] | None = None) -> int:
         """Agents working days d and d + 1 on unit ``u`` who cannot get ``rest_slots`` between their shifts.
 
@@ -1329,17 +1358,21 @@ class _LocalSearch:
         """
         unit, counts = self.units[u], self.counts[u]
         before, after = self._starts(u, d), self._starts(u, d + 1)
-        if moved is not None:
-            i, day, start = moved
-            for frame, which in ((before, d), (after, d + 1)):
-                if i in frame and day % 7 == which % 7:
-                    frame[i] = start + (self.T if which == 7 else 0)
         if not before or not after:
             return 0
+        length = int(self.length[self.col[next(iter(before))]])
+        late, early = self._extensions(list(before), "after"), self._extensions(list(after), "before")
+        ends = {i: start + length + late.get(i, 0) for i, start in before.items()}
+        begins = {i: start - early.get(i, 0) for i, start in after.items()}
+        if moved is not None:
+            i, day, start = moved
+            if i in ends and day % 7 == d % 7:
+                ends[i] = start + length + (self.T if d == 7 else 0)
+            if i in begins and day % 7 == (d + 1) % 7:
+                begins[i] = start + (self.T if d + 1 == 7 else 0)
         fresh = sum(int(c) for c, p in zip(counts, unit["patterns"]) if (d + 1) % 7 in p and d not in p)
-        gap = int(self.length[self.col[next(iter(before))]]) + rest_slots
-        a, b = np.sort(list(before.values())), np.sort(list(after.values()))
-        ready = np.searchsorted(a, b - gap, side="right")
+        a, b = np.sort(list(ends.values())), np.sort(list(begins.values()))
+        ready = np.searchsorted(a, b - rest_slots, side="right")
         return int(max(0, (np.arange(1, len(b) + 1) - fresh - ready).max()))
 
     def repair_rest(self, rest_slots: int, stop: float) -> int:
@@ -1378,7 +1411,7 @@ class _LocalSearch:
                 if not len(index):
                     continue
                 scores = self._placement_scores(i, index)
-                for k in np.argsort(scores):
+                for k in np.argsort(scores)[:REST_TARGETS]:
                     target = int(index[k])
                     if self._affected(u, day % 7, rest_slots, (i, day, int(self.unwrapped[target]))) < now:
                         if best is None or scores[k] < best[0]:
@@ -1665,6 +1698,7 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
 
 REST_SHARE = 0.2     # of the time limit kept for giving every tour its rest between days
 REST_CANDIDATES = 8  # earliest next-day (latest same-day) shifts tried per repair move
+REST_TARGETS = 48    # cheapest new starts tried for each of them
 
 
 def _rest_repaired(model: ShiftModel, v: np.ndarray, options: PlanOptions, tracker: _Tracker,
@@ -1682,20 +1716,24 @@ def _rest_repaired(model: ShiftModel, v: np.ndarray, options: PlanOptions, track
         return v
     cost = model.arrays()["cost"]
     stop = max(stop, time.perf_counter() + 2.0)      # a repair needs a moment even after a late solve
-    best, left = None, 0
+    best, fewest = None, (INF, INF)                   # least rest left, then least cost
     while True:
         left = search.repair_rest(rest, stop)
         repaired = search.solution()
-        if left == 0 and violation(model, repaired) <= 1e-6 and (best is None or cost @ repaired < cost @ best):
-            best = repaired
+        if violation(model, repaired) <= 1e-6 and (left, float(cost @ repaired)) < fewest:
+            best, fewest = repaired, (left, float(cost @ repaired))
         remaining = stop - time.perf_counter()
         if left or remaining < 1.0:
             break
-        search = _LocalSearch(model, improve(model, repaired, options.weights, remaining / 2), options.weights)
+        improved = improve(model, repaired, options.weights, remaining / 2)
+        if cost @ improved >= cost @ repaired - 1e-6:
+            break                 # the search finds nothing more to win back
+        search = _LocalSearch(model, improved, options.weights)
     if best is None:
-        model.warnings.append(f"{left} agent-day(s) of the tours still cannot have {options.rest_hours:g} hours' rest "
-                              "between consecutive working days: the roster will list those shifts as open.")
         return v
+    if fewest[0]:
+        model.warnings.append(f"{fewest[0]} agent-day(s) of the tours still cannot have {options.rest_hours:g} hours' "
+                              "rest between consecutive working days: the roster will list those shifts as open.")
     tracker.best = None          # the plan with rest replaces the incumbent even though it costs a little more
     tracker.note("rest between days", float(cost @ best))
     return best

