@@ -10,9 +10,7 @@ import argparse
 import sys
 
 from forecasting.commands import add_commands
-from forecasting.validation import InputError
-
-EXIT_BAD_INPUT = 2
+from forecasting.validation import run_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,12 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ are wrong and say what to do. Rows are numbered as a spreadsheet shows them
 """
 from __future__ import annotations
 
+import argparse
+import sys
 import zoneinfo
 from typing import Any
 
@@ -59,3 +61,18 @@ class InputError(ValueError):
         if self.fix:
             text = f"{text} Fix: {self.fix}"
         return text
+
+
+EXIT_BAD_INPUT = 2
+
+
+def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen subcommand's ``func(args)``; bad input (:class:`InputError`)
+    prints one planner-readable line on stderr and returns :data:`EXIT_BAD_INPUT`, never a traceback.
+    The one entry point of ``python -m forecasting``, ``scheduling`` and ``planning``."""
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT

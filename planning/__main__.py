@@ -26,7 +26,7 @@ from forecasting.calendar import load_events
 from forecasting.history import load_history
 from forecasting.queues import load_queues
 from forecasting.safe_csv import to_safe_csv
-from forecasting.validation import InputError
+from forecasting.validation import InputError, run_command
 from planning.capacity import check_plan, make_inputs, recommend
 from planning.scenarios import BASE_NAME, BaseInputs, Scenario, StageCache, compare, comparison_table, run_scenarios
 from planning.store import open_store, parse_export
@@ -138,12 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["list", "export", "import"])
     p.add_argument("names", nargs="*", help="scenario names (export) or the JSON file (import)")
     p.set_defaults(func=_store)
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    return run_command(parser, argv)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from forecasting.queues import load_queues
 from forecasting.safe_csv import to_safe_csv
-from forecasting.validation import InputError
+from forecasting.validation import InputError, run_command
 from scheduling import erlang
 from scheduling.agents import load_agents
 from scheduling import plan_cli
@@ -231,12 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for register in COMMANDS:
         register(sub)
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    return run_command(parser, argv)
 
 
 if __name__ == "__main__":
