@@ -116,6 +116,10 @@ def _roster(args: argparse.Namespace) -> int:
     for row in roster.open_shifts.itertuples():
         print(f"open: {row.count} x {row.site} {row.queue} {row.template} {row.date_local} "
               f"{row.start_local}-{row.end_local}: {row.reason}")
+    for row in roster.unoffered_overtime.itertuples():
+        print(f"overtime not offered: {row.site} {row.queue} {row.date_local} {row.start_local}-{row.end_local} "
+              f"({row.minutes} min {row.side} the {row.shift_start}-{row.shift_end} shift of {row.agent_id}): "
+              f"{row.reason}")
     spread = roster.spread[roster.spread["site"] == "all sites"]
     print("spread per agent (min-max): " + ", ".join(f"{r.kind} {r.min}-{r.max}" for r in spread.itertuples()))
     if roster.satisfaction is not None:

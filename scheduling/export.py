@@ -248,13 +248,15 @@ def coverage_csv(roster: Roster, *, bom: bool = False) -> bytes:
 
 def write_roster(roster: Roster, out: str | Path, *, bom: bool = False) -> list[Path]:
     """Write ``roster.csv``, ``roster_<site>.csv``, ``calendars.zip``, ``coverage.csv``,
-    ``open_shifts.csv``, ``fairness.csv`` and ``problems.csv`` (agents left out and why) to ``out``."""
+    ``open_shifts.csv``, ``overtime_not_offered.csv`` (planned overtime blocks whose shift is staffed
+    without them, and why), ``fairness.csv`` and ``problems.csv`` (agents left out and why) to ``out``."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     table = roster_table(roster)
     files = {"roster.csv": roster_csv(table, bom=bom), **site_csvs(table, bom=bom),
              "calendars.zip": calendar_zip(table), "coverage.csv": coverage_csv(roster, bom=bom),
              "open_shifts.csv": to_safe_csv(roster.open_shifts.astype({"date_local": str}), bom=bom),
+             "overtime_not_offered.csv": unoffered_csv(roster, bom=bom),
              "fairness.csv": to_safe_csv(roster.fairness.round(4), bom=bom),
              "problems.csv": to_safe_csv(problems_table(roster), bom=bom)}
     written = []
@@ -263,6 +265,11 @@ def write_roster(roster: Roster, out: str | Path, *, bom: bool = False) -> list[
         path.write_bytes(data)
         written.append(path)
     return written
+
+
+def unoffered_csv(roster: Roster, *, bom: bool = False) -> bytes:
+    """The overtime not offered (:data:`scheduling.roster.UNOFFERED_COLUMNS`), one row per planned block."""
+    return to_safe_csv(roster.unoffered_overtime.astype({"date_local": str}), bom=bom)
 
 
 def problems_table(roster: Roster) -> pd.DataFrame:

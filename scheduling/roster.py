@@ -14,6 +14,13 @@ never in the agent's unavailable time. The horizon is cyclic like the plan: the 
 Sunday night's shift and Monday morning's shift of the same week are consecutive for rest and
 working-day runs.
 
+Overtime is an offer, paid only if worked, while a planned shift left open is a hole in the schedule:
+when no one can work a shift with its overtime (the extension breaks someone's rest or the weekly
+overtime cap) but someone can work it without, the shift is staffed and the block is not offered
+(:attr:`Roster.unoffered_overtime`, with site, date, times, minutes and why). Every type of shift with
+overtime has variants without its block before, after or both (:func:`_without_overtime`), priced per
+hour not offered below an open hour.
+
 Method, per site (sites share no agents), after grouping planned shifts that no rule tells apart
 (same template, start, overtime and the same agents serving the queue; break times and
 interchangeable queues are dealt out afterwards):
@@ -91,6 +98,10 @@ class RosterWeights:
     """Objective weights (penalty points). The j-th night of one agent costs ``night * j``, and so on."""
 
     open_shift_hour: float = 100.0   # per paid hour of a planned shift left open
+    # per hour of planned overtime not offered (its shift staffed without it): below an open hour, since
+    # overtime is an offer paid only if worked and an open shift is a hole, so a shift is never left
+    # open to keep its overtime
+    overtime_not_offered: float = 50.0
     preference: float = 1.0          # per shift of a kind the agent did not ask for; per preferred day off worked
     night: float = 0.5
     weekend: float = 0.3
@@ -166,11 +177,16 @@ Saturday or Sunday start."""
 
 @dataclass
 class Roster:
-    """The result. ``shifts`` is :data:`SHIFT_COLUMNS` plus ``agent_id`` (None: open) and ``name``."""
+    """The result. ``shifts`` is :data:`SHIFT_COLUMNS` plus ``agent_id`` (None: open), ``name`` and
+    ``unoffered_before/unoffered_after``: minutes of the plan's overtime a rostered shift is staffed
+    without (``ot_before/ot_after``, ``work_start/work_end`` and ``overtime_hours`` are then what is
+    offered; open shifts keep the plan's)."""
 
     shifts: pd.DataFrame
     agents: dict[str, Agent]
     open_shifts: pd.DataFrame     # site, queue, template, date_local, start_local, end_local, count, reason
+    # one row per planned overtime block not offered, its shift staffed without it: see UNOFFERED_COLUMNS
+    unoffered_overtime: pd.DataFrame
     fairness: pd.DataFrame        # per agent: shifts, hours, nights, weekends, lates, earlies, satisfaction
     spread: pd.DataFrame          # per site and kind: min, max, spread (max - min) over rostered agents
     satisfaction: float | None    # share of preference items honoured (None: nobody stated one)
@@ -183,6 +199,13 @@ class Roster:
     @property
     def assigned(self) -> pd.DataFrame:
         return self.shifts[self.shifts["agent_id"].notna()].reset_index(drop=True)
+
+
+UNOFFERED_COLUMNS = ["site", "queue", "template", "date_local", "shift_start", "shift_end", "agent_id", "side",
+                     "start_local", "end_local", "minutes", "reason"]
+"""Overtime not offered: the planned shift (``shift_start/shift_end`` local, without overtime) and who
+works it, the block (``side`` before/after, ``start_local/end_local`` local times, ``minutes``) and why
+it could not go with the shift."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -728,28 +751,64 @@ class _Model:
 
 def _types(shifts: pd.DataFrame, agents: list[Agent]) -> tuple[pd.DataFrame, np.ndarray]:
     """Shift types of one site: planned shifts alike for every rule (same template, start, overtime and
-    the same agents serving the queue) with their count. Returns (types, type index of each shift)."""
+    the same agents serving the queue) with their count, then :func:`_without_overtime`'s variants.
+    Returns (types, type index of each shift)."""
     serving = {q: frozenset(a.agent_id for a in agents if q in a.queues) for q in shifts["queue"].unique()}
     group_of = {s: i for i, s in enumerate(dict.fromkeys(serving.values()))}
     keyed = shifts.assign(group=shifts["queue"].map(lambda q: group_of[serving[q]]))
-    keys = ["template", "day", "work_start", "work_end", "group"]
+    # start_utc too: the same working span may be a shift plus overtime before or another shift plus after
+    keys = ["template", "day", "work_start", "work_end", "start_utc", "group"]
     index = keyed.groupby(keys, sort=True).ngroup().to_numpy()
     types = keyed.groupby(keys, sort=True).agg(
         count=("shift_id", "size"), site=("site", "first"), queue=("queue", "first"), week=("week", "first"),
         paid_hours=("paid_hours", "first"), overtime_hours=("overtime_hours", "first"), kind=("kind", "first"),
-        weekend=("weekend", "first"), lap=("lap", "first"), start_utc=("start_utc", "first"),
+        weekend=("weekend", "first"), lap=("lap", "first"), end_utc=("end_utc", "first"),
+        ot_before=("ot_before", "first"), ot_after=("ot_after", "first"),
         weekday=("date_local", lambda d: d.iloc[0].weekday()),
     ).reset_index()
-    return types, index
+    return _without_overtime(types), index
+
+
+def _without_overtime(types: pd.DataFrame) -> pd.DataFrame:
+    """Add, for each type with overtime, the same shift without its block before, after, or both:
+    ``parent`` (the planned type it staffs; a planned type is its own parent), ``count`` 0 (the parent
+    holds the count), ``dropped_before/dropped_after`` (minutes of planned overtime not offered).
+
+    Why: overtime is an offer, paid only if worked, while a planned shift left open is a hole in the
+    schedule. An extension can break the rest between days or the weekly overtime cap for everyone
+    who could work the shift; the roster may then staff the shift without it, at a cost per hour not
+    offered (:attr:`RosterWeights.overtime_not_offered`) below that of an open shift."""
+    out = types.assign(parent=np.arange(len(types)), dropped_before=0, dropped_after=0)
+    variants = []
+    for before, after in ((True, False), (False, True), (True, True)):
+        has = np.ones(len(types), dtype=bool)
+        if before:
+            has &= types["ot_before"].to_numpy() > 0
+        if after:
+            has &= types["ot_after"].to_numpy() > 0
+        part = out[has].copy()
+        if part.empty:
+            continue
+        part["count"] = 0
+        if before:
+            part["dropped_before"], part["ot_before"] = part["ot_before"], 0
+        if after:
+            part["dropped_after"], part["ot_after"] = part["ot_after"], 0
+        part["work_start"] = part["start_utc"] - pd.to_timedelta(part["ot_before"], unit="min")
+        part["work_end"] = part["end_utc"] + pd.to_timedelta(part["ot_after"], unit="min")
+        part["overtime_hours"] = (part["ot_before"] + part["ot_after"]) / 60
+        variants.append(part)
+    return pd.concat([out, *variants], ignore_index=True) if variants else out
 
 
 def _solve_site(site: Site, shifts: pd.DataFrame, agents: list[Agent], plan: Plan,
-                options: RosterOptions) -> tuple[dict[int, str], dict]:
-    """Assign one site's planned shifts: shift_id -> agent_id (open shifts absent), and the solve report."""
+                options: RosterOptions) -> tuple[dict[int, str], dict[int, tuple[int, int]], dict]:
+    """Assign one site's planned shifts: shift_id -> agent_id (open shifts absent), shift_id -> minutes
+    of overtime (before, after) not offered (shifts staffed without some of theirs), and the solve report."""
     began = time.perf_counter()
     horizon = plan.horizon
     if not agents or shifts.empty:
-        return {}, {"site": site.site, "tours_status": "nothing to solve", "agents": len(agents),
+        return {}, {}, {"site": site.site, "tours_status": "nothing to solve", "agents": len(agents),
                     "shifts": len(shifts), "types": 0, "passes": 0, "repaired": 0, "tours_given_up": 0,
                     "seconds": 0.0}
     types, type_of = _types(shifts, agents)
@@ -766,11 +825,13 @@ def _solve_site(site: Site, shifts: pd.DataFrame, agents: list[Agent], plan: Pla
     tours, report = None, {}
     if horizon.weeks:
         tours, report = _choose_tours(types, by_id, eligible, members, plan, options)
-    assignment, shift_report = _assign_shifts(types, type_of, shifts, by_id, eligible, tours, plan, options)
+    assignment, unoffered, shift_report = _assign_shifts(types, type_of, shifts, by_id, eligible, tours, plan,
+                                                         options)
     report = {"tours_" + k: v for k, v in report.items()}
-    report.update(shift_report, site=site.site, agents=len(agents), shifts=len(shifts), types=len(types),
-                  seconds=time.perf_counter() - began)
-    return assignment, report
+    planned = types["count"].to_numpy() > 0
+    report.update(shift_report, site=site.site, agents=len(agents), shifts=len(shifts), types=int(planned.sum()),
+                  types_without_overtime=int((~planned).sum()), seconds=time.perf_counter() - began)
+    return assignment, unoffered, report
 
 
 def _in_tours(types: pd.DataFrame, tours: dict[tuple[str, int], tuple[str, tuple[int, ...]]], agent_id: str
@@ -881,7 +942,8 @@ def _chain_limits(types: pd.DataFrame, horizon: Horizon, rest_hours: float
 
     Compatibility (next start >= end + rest) is an interval order, so matching each next-day shift in
     start order to any still-unmatched earlier shift that ended in time is maximum. Only limits that
-    bind (below the smaller day's S shifts) are returned."""
+    bind (below the smaller day's S shifts) are returned. Shifts are taken without their overtime: a
+    shift may be staffed without it (:func:`_without_overtime`), so the limit stays an upper bound."""
     out = {}
     rest = pd.Timedelta(hours=rest_hours)
     groups = sorted(types["group"].unique())
@@ -895,8 +957,8 @@ def _chain_limits(types: pd.DataFrame, horizon: Horizon, rest_hours: float
             tomorrow = by_day[following]
             # times on the day's own lap of the cycle, the next day one cycle on when it wraps
             lap = lambda g, extra: pd.to_timedelta((extra - g["lap"]) * horizon.days, unit="D")  # noqa: E731
-            end = (today["work_end"] + lap(today, 0) + rest).to_numpy()
-            begin = (tomorrow["work_start"] + lap(tomorrow, int(following < day))).to_numpy()
+            end = (today["end_utc"] + lap(today, 0) + rest).to_numpy()
+            begin = (tomorrow["start_utc"] + lap(tomorrow, int(following < day))).to_numpy()
             for subset in subsets:
                 mine, theirs = today["group"].isin(subset).to_numpy(), tomorrow["group"].isin(subset).to_numpy()
                 ends = np.sort(np.repeat(end[mine], today["count"].to_numpy()[mine]))
@@ -933,7 +995,7 @@ def _convex(m: _Model, terms: list[tuple[int, int]], weight: float) -> None:
 
 def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFrame, agents: dict[str, Agent],
                    eligible: dict[str, np.ndarray], tours: dict | None, plan: Plan, options: RosterOptions
-                   ) -> tuple[dict[int, str], dict]:
+                   ) -> tuple[dict[int, str], dict[int, tuple[int, int]], dict]:
     """Stage 2: a shift type for each working day of each agent, by large-neighbourhood search over days.
 
     With every other day of every agent fixed, each rule is a property of one (agent, shift type)
@@ -942,10 +1004,13 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
     counts) that HiGHS solves exactly; two consecutive days together add only the rest conflicts
     between them. The first pass solves the days in order (costs include how much of the agent's
     next day a shift would rule out); later passes re-solve each pair of consecutive days, wrapping
-    Sunday to Monday, until a pass no longer lowers the total cost. Costs: open shifts, preferences,
-    the marginal convex penalty of one more night or late for the agent, and a tour day left unfilled,
-    priced above any open shift. An agent left with an unfilled tour day gives up that week's tour
-    (its shifts stay open), so no rule is ever broken.
+    Sunday to Monday, until a pass no longer lowers the total cost. Costs: open shifts, overtime not
+    offered (a planned type staffed as one of its variants without overtime, which count towards the
+    parent's shifts), preferences, the marginal convex penalty of one more night or late for the agent,
+    and a tour day left unfilled, priced above any open shift. An agent left with an unfilled tour day
+    gives up that week's tour (its shifts stay open), so no rule is ever broken.
+
+    Returns shift_id -> agent_id, shift_id -> overtime minutes (before, after) not offered, and a report.
     """
     w = options.weights
     horizon = plan.horizon
@@ -958,7 +1023,10 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
     day_all, kind_all = types["day"].to_numpy(), types["kind"].to_numpy()
     weekday_all, overtime_all = types["weekday"].to_numpy(), types["overtime_hours"].to_numpy()
     paid_all, counts = types["paid_hours"].to_numpy(), types["count"].to_numpy(dtype=float)
+    parent = types["parent"].to_numpy()          # the planned type each type staffs (itself if planned)
+    planned = parent == np.arange(len(types))
     open_cost = w.open_shift_hour * (paid_all + overtime_all)
+    dropped_cost = w.overtime_not_offered * (types["dropped_before"] + types["dropped_after"]).to_numpy() / 60
     unfilled_cost = 10 * w.open_shift_hour * 24
     must = tours is not None
     fits = eligible  # every shift each agent may take; the repair may change tours within it
@@ -994,7 +1062,7 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
             t = t[paid_all[t] + paid_all[fixed].sum() <= agent.max_hours * horizon.days / 7 + 1e-9]
             if _run_with(set(other) | (set(window) - {day}), day, horizon) > options.max_consecutive_days:
                 t = t[:0]
-        cost = _pair_cost(agent, t, kind_all, weekday_all, other.values(), w, must)
+        cost = _pair_cost(agent, t, kind_all, weekday_all, other.values(), w, must) + dropped_cost[t]
         if look_ahead:
             following = [d for d in days_of[agent_id] if d > day and d not in other]
             if following:
@@ -1005,8 +1073,32 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
         cost -= 1e-3 * (t == current)  # keep the current choice on ties: passes then settle
         return t, cost
 
+    def overtime_used(agent_id: str, window: tuple[int, ...]) -> float:
+        """Overtime hours of the agent's days outside ``window`` in the week of its first day."""
+        return sum(overtime_all[k] for d, k in taken[agent_id].items() if d not in window and d // 7 == window[0] // 7)
+
+    def needed(agent_id: str, t: np.ndarray, other: np.ndarray | None, window: tuple[int, ...]) -> np.ndarray:
+        """Which of the agent's candidate types ``t`` the window's model needs. A variant without overtime
+        is dominated by its planned type (the same shift, dearer) when the agent may take that one,
+        unless some candidate of the window's other day (``other``) goes with the variant but not with
+        the planned type: rest between them, or the two together over the weekly overtime cap. Fewer
+        columns, the same best choice (but for the first pass's look-ahead cost, a few points, below any
+        overtime not offered)."""
+        keep = planned[t] | ~np.isin(parent[t], t)
+        if other is None or not other.size or keep.all():
+            return keep
+        rows = np.flatnonzero(~keep)
+        variant, full = t[rows], parent[t[rows]]
+        bad_full, bad_variant = conflict(full, other), conflict(variant, other)
+        if cap < INF and window[0] // 7 == window[1] // 7:
+            room = cap - overtime_used(agent_id, window) + 1e-9
+            bad_full |= overtime_all[full][:, None] + overtime_all[other][None, :] > room
+            bad_variant |= overtime_all[variant][:, None] + overtime_all[other][None, :] > room
+        keep[rows] = (bad_full & ~bad_variant).any(axis=1)
+        return keep
+
     def solve_window(window: tuple[int, ...], look_ahead: bool) -> None:
-        here = np.flatnonzero(np.isin(day_all, window))
+        here = np.flatnonzero(np.isin(day_all, window) & planned)  # cover rows; variants count for their parent
         people = [(a, d) for a in eligible for d in window if d in days_of[a]]
         if not people or not here.size:
             return
@@ -1018,11 +1110,16 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
         if must:
             m.add(rows, m.variables(len(people), cost=unfilled_cost, integer=False), 1.0)
         chosen: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        offers = {(a, d): candidates(a, d, window, look_ahead) for a, d in people}
+        for (agent_id, day), (t, cost) in offers.items():
+            other = [offers[(agent_id, d)][0] for d in window if d != day and (agent_id, d) in offers]
+            keep = needed(agent_id, t, other[0] if other else None, window)
+            offers[(agent_id, day)] = (t[keep], cost[keep])
         for row, (agent_id, day) in zip(rows, people):
-            t, cost = candidates(agent_id, day, window, look_ahead)
+            t, cost = offers[(agent_id, day)]
             x = m.variables(t.size, cost=cost)
             m.add(np.full(t.size, row), x, 1.0)
-            m.add(cover[[position[int(k)] for k in t]], x, 1.0)
+            m.add(cover[[position[int(k)] for k in parent[t]]], x, 1.0)
             chosen[(agent_id, day)] = (t, x)
         if len(window) == 2:  # rest between the two days: a row per maximal clique of conflicting shifts
             for agent_id in eligible:
@@ -1033,9 +1130,7 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
                     both, x = np.concatenate([t1, t2]), np.concatenate([x1, x2])
                     if cap < INF and window[0] // 7 == window[1] // 7:
                         # each day alone fits the weekly overtime cap (see candidates); both together must too
-                        used = sum(overtime_all[k] for d, k in taken[agent_id].items()
-                                   if d not in window and d // 7 == window[0] // 7)
-                        row = m.constraints(1, ub=cap - used + 1e-9)
+                        row = m.constraints(1, ub=cap - overtime_used(agent_id, window) + 1e-9)
                         m.add(np.repeat(row, both.size), x, overtime_all[both])
                     for clique in _cliques(start[both], reach[both], period):
                         if clique.min() < t1.size <= clique.max():  # within one day the agent row suffices
@@ -1056,8 +1151,9 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
         cost = 0.0
         for agent_id, chosen in taken.items():
             picks = np.array(list(chosen.values()), dtype=np.int64)
-            np.add.at(given, picks, 1)
+            np.add.at(given, parent[picks], 1)
             cost += float(_pair_cost(agents[agent_id], picks, kind_all, weekday_all, [], w, must, whole=True).sum())
+            cost += float(dropped_cost[picks].sum())
             if must:
                 cost += unfilled_cost * (len(days_of[agent_id]) - len(chosen))
         return cost + float((open_cost * (counts - given)).sum())
@@ -1076,20 +1172,26 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
             break
     repaired = _repair_open(tours, taken, days_of, fits, agents, types, plan, options, conflict, cap,
                             deadline=began + 2 * options.time_limit) if must else 0
+    reoffered = _reoffer(tours, taken, days_of, fits, agents, types, plan, options, conflict, cap,
+                         deadline=began + 2 * options.time_limit) if must else 0
     gave_up = {(a, d // 7) for a, days in days_of.items() for d in days if must and d not in taken[a]}
-    pools: dict[int, list[str]] = {}
+    pools: dict[int, list[tuple[str, int]]] = {}   # planned type -> (agent, type taken: it or a variant)
     for agent_id, chosen in taken.items():
         for day, t in chosen.items():
             if (agent_id, day // 7) not in gave_up:
-                pools.setdefault(t, []).append(agent_id)
+                pools.setdefault(int(parent[t]), []).append((agent_id, t))
     assignment: dict[int, str] = {}
+    unoffered: dict[int, tuple[int, int]] = {}
     ids = shifts["shift_id"].to_numpy()
-    for t, chosen_agents in pools.items():
-        for shift_id, agent_id in zip(sorted(ids[type_of == t]), sorted(chosen_agents)):
+    before, after = types["dropped_before"].to_numpy(), types["dropped_after"].to_numpy()
+    for p, chosen_agents in pools.items():
+        for shift_id, (agent_id, t) in zip(sorted(ids[type_of == p]), sorted(chosen_agents)):
             assignment[int(shift_id)] = agent_id
-    return assignment, {"passes": passes, "objective": best, "time_limited": limited, "repaired": repaired,
-                        "tours_given_up": len(gave_up),
-                        "shift_seconds": time.perf_counter() - began}
+            if t != p:
+                unoffered[int(shift_id)] = (int(before[t]), int(after[t]))
+    return assignment, unoffered, {"passes": passes, "objective": best, "time_limited": limited,
+                                   "repaired": repaired, "overtime_minutes_reoffered": reoffered,
+                                   "tours_given_up": len(gave_up), "shift_seconds": time.perf_counter() - began}
 
 
 REPAIR_AGENTS = 16   # agents freed together in one repair: small enough to solve exactly in about a second
@@ -1108,6 +1210,7 @@ def _repair_open(tours: dict, taken: dict[str, dict[int, int]], days_of: dict[st
     using as many open shifts as possible) and those who could take the open shifts; then any other
     agents who could take the open shifts. Returns how many shifts it staffed."""
     counts = types["count"].to_numpy()
+    parent = types["parent"].to_numpy()
     day_all = types["day"].to_numpy()
     horizon = plan.horizon
     first_weekday = horizon.first_date(plan.sites[types["site"].iloc[0]].timezone).weekday()
@@ -1125,14 +1228,14 @@ def _repair_open(tours: dict, taken: dict[str, dict[int, int]], days_of: dict[st
         second = tried.get((agent_id, week), 0) == 1
         tried[(agent_id, week)] = tried.get((agent_id, week), 0) + 1
         held = np.zeros(len(types))
-        holder: dict[int, list[str]] = {}
+        holder: dict[int, list[str]] = {}   # per planned type, whoever holds it (with or without overtime)
         for other, chosen in taken.items():
             for day, t in chosen.items():
                 if (other, day // 7) not in stuck:
-                    held[t] += 1
-                    holder.setdefault(t, []).append(other)
+                    held[parent[t]] += 1
+                    holder.setdefault(int(parent[t]), []).append(other)
         in_week = day_all // 7 == week
-        target = (counts > held) & in_week
+        target = ((counts > held) & in_week)[parent]   # open shifts, as planned or without overtime
         chains = []
         for name in np.unique(types["template"].to_numpy()[fits[agent_id] & in_week]):
             mine = fits[agent_id] & in_week & (types["template"].to_numpy() == name)
@@ -1143,7 +1246,8 @@ def _repair_open(tours: dict, taken: dict[str, dict[int, int]], days_of: dict[st
         # the holders of the best chains' taken shifts must move: they and the open shifts' takers are freed
         wanted: list[str] = []
         for _, chain in sorted(chains, key=lambda c: -c[0])[:3]:
-            wanted += [h for t in chain if not target[t] for h in holder.get(t, [])[:1] if h not in wanted]
+            wanted += [h for t in chain if not target[t] for h in holder.get(int(parent[t]), [])[:1]
+                       if h not in wanted]
         takers = sorted((a for a in fits if a != agent_id and (fits[a] & target).any()),
                         key=lambda a: (any(d // 7 == week for d in days_of[a]), -int((fits[a] & target).sum()), a))
         # the agents on the same template that week can re-pattern among themselves: they come first
@@ -1161,6 +1265,44 @@ def _repair_open(tours: dict, taken: dict[str, dict[int, int]], days_of: dict[st
         gained += gain
         misses = 0 if gain else misses + 1
     return gained
+
+
+REOFFER_ATTEMPTS = 3   # weeks re-solved to give back overtime not offered
+REOFFER_AGENTS = 8     # agents freed together for that: a few seconds a week on the sample plan (16: 13-20 s)
+
+
+def _reoffer(tours: dict, taken: dict[str, dict[int, int]], days_of: dict[str, list[int]],
+             fits: dict[str, np.ndarray], agents: dict[str, Agent], types: pd.DataFrame, plan: Plan,
+             options: RosterOptions, conflict, cap: float, *, deadline: float) -> int:
+    """Give back overtime not offered where another arrangement of the week allows it: the day windows
+    drop a block whenever that staffs a shift or completes a tour, but putting it back may take moves
+    over more days and agents than a window holds (e.g. another agent's week of earlier shifts). The
+    agent with the most minutes not offered is freed with up to :data:`REOFFER_AGENTS` - 1 agents on
+    the same template that week, those working the day before, the day itself or the day after
+    first, and :func:`_repair` re-solves the week (kept only if it staffs as many shifts with less
+    overtime not offered). At most :data:`REOFFER_ATTEMPTS` weeks. Returns minutes given back."""
+    dropped = (types["dropped_before"] + types["dropped_after"]).to_numpy()
+    days = plan.horizon.days
+    unoffered = lambda: sum(int(dropped[t]) for chosen in taken.values() for t in chosen.values())  # noqa: E731
+    # a week left unfilled is given up (its shifts go open): such agents are the open-shift repair's business
+    whole = lambda a, w: all(d in taken[a] for d in days_of[a] if d // 7 == w)  # noqa: E731
+    start, tried = unoffered(), set()
+    for _ in range(REOFFER_ATTEMPTS):
+        held = sorted((-int(dropped[t]), a, d) for a, chosen in taken.items() for d, t in chosen.items()
+                      if dropped[t] and (a, d // 7) not in tried and (a, d // 7) in tours and whole(a, d // 7))
+        if not held or time.perf_counter() > deadline:
+            break
+        _, agent_id, day = held[0]
+        week = day // 7
+        tried.add((agent_id, week))
+        template = tours[(agent_id, week)][0]
+        same = sorted(a for (a, w), (name, _) in tours.items()
+                      if w == week and name == template and a != agent_id and whole(a, week))
+        near = {(day - 1) % days, day, (day + 1) % days}
+        ranked = [a for a in same if near & set(taken[a])] + [a for a in same if not near & set(taken[a])]
+        freed = [agent_id] + ranked[:REOFFER_AGENTS - 1]
+        _repair(freed, set(), week, taken, days_of, fits, agents, types, plan, options, conflict, cap, reoffer=True)
+    return start - unoffered()
 
 
 def _chain(candidates: np.ndarray, days: tuple[int, ...], day_all: np.ndarray, conflict, free: np.ndarray
@@ -1203,46 +1345,53 @@ def _chain(candidates: np.ndarray, days: tuple[int, ...], day_all: np.ndarray, c
 
 def _repair(freed: list[str], stuck: set[str], week: int, taken: dict[str, dict[int, int]],
             days_of: dict[str, list[int]], eligible: dict[str, np.ndarray], agents: dict[str, Agent],
-            types: pd.DataFrame, plan: Plan, options: RosterOptions, conflict, cap: float) -> int:
+            types: pd.DataFrame, plan: Plan, options: RosterOptions, conflict, cap: float, *,
+            reoffer: bool = False) -> int:
     """Re-solve one week exactly for the ``freed`` agents: tours (any template that fits each agent, its
     patterns), shifts, rest (clique rows) and the overtime cap in one MILP over the shifts they hold
-    plus the open ones. Keeps the old assignment unless the new one staffs more shifts than the freed
-    agents' complete tours did (``stuck`` agents' tours are incomplete and count for nothing).
-    Returns how many more shifts are staffed."""
+    plus the open ones, each as planned or without (some of) its overtime. Keeps the old assignment
+    unless the new one staffs more shifts than the freed agents' complete tours did (``stuck`` agents'
+    tours are incomplete and count for nothing), or, with ``reoffer``, as many with fewer minutes of
+    overtime not offered. Returns how many more shifts are staffed."""
     days = list(range(7 * week, 7 * week + 7))
     in_week = types["day"].isin(days).to_numpy()
+    parent = types["parent"].to_numpy()
     held = np.zeros(len(types))
     for agent_id, chosen in taken.items():
         for day, t in chosen.items():
             if agent_id not in freed or day // 7 != week:
-                held[t] += 1
+                held[parent[t]] += 1
     available = np.where(in_week, types["count"].to_numpy() - held, 0)
     w = options.weights
     m = _Model()
-    index = np.flatnonzero(available > 0)
+    index = np.flatnonzero(available > 0)       # planned types with shifts to give
     cover = m.constraints(index.size, ub=available[index])
     position = {int(t): i for i, t in enumerate(index)}
+    usable = np.flatnonzero(available[parent] > 0)   # they and their variants without overtime
     horizon = plan.horizon
     first_weekday = horizon.first_date(plan.sites[types["site"].iloc[0]].timezone).weekday()
     weekday = lambda d: (first_weekday + d) % 7  # noqa: E731
     hours = types["paid_hours"].to_numpy() + types["overtime_hours"].to_numpy()
+    # every shift taken is one fewer open (the planned type's hours), less overtime it does not offer
+    value = (w.open_shift_hour * hours[parent]
+             - w.overtime_not_offered * (types["dropped_before"] + types["dropped_after"]).to_numpy() / 60)
     start = ((types["work_start"] - horizon.start) / pd.Timedelta(seconds=1)).to_numpy()
     reach = ((types["work_end"] - horizon.start) / pd.Timedelta(seconds=1)).to_numpy() + options.rest_hours * 3600.0
     template_all, day_all = types["template"].to_numpy(), types["day"].to_numpy()
     choices, xs = {}, {}
     for agent_id in freed:
         outside = np.array([t for d, t in taken[agent_id].items() if d // 7 != week], dtype=np.int64)
-        t = index[eligible[agent_id][index]]
+        t = usable[eligible[agent_id][usable]]
         if outside.size and t.size:
             t = t[~conflict(t, outside).any(axis=1)]
         if not t.size:
             continue
         agent = agents[agent_id]
-        cost = -w.open_shift_hour * hours[t]  # every shift taken is one fewer open
+        cost = -value[t]
         if agent.prefers:
             cost += w.preference * ~np.isin(types["kind"].to_numpy()[t], agent.prefers)
         x = m.variables(t.size, cost=cost)
-        m.add(cover[[position[int(k)] for k in t]], x, 1.0)
+        m.add(cover[[position[int(k)] for k in parent[t]]], x, 1.0)
         xs[agent_id] = (t, x)
         one = m.constraints(1, ub=1.0)
         for name in np.unique(template_all[t]):
@@ -1272,7 +1421,13 @@ def _repair(freed: list[str], stuck: set[str], week: int, taken: dict[str, dict[
     # a stuck agent's shifts are released anyway: compare with what the complete tours held
     kept_before = sum(1 for a in freed if a not in stuck for d in taken[a] if d // 7 == week)
     staffed = sum(len(g) for g in given.values())
-    if staffed <= kept_before:
+    if reoffer:  # as many shifts, less overtime left unoffered, is better too
+        dropped = (types["dropped_before"] + types["dropped_after"]).to_numpy()
+        was = sum(dropped[t] for a in freed for d, t in taken[a].items() if d // 7 == week)
+        now = sum(dropped[k] for g in given.values() for k in g.values())
+        if (staffed, -now) <= (kept_before, -was):
+            return 0
+    elif staffed <= kept_before:
         return 0
     for agent_id in freed:
         for d in [d for d in taken[agent_id] if d // 7 == week]:
@@ -1379,6 +1534,7 @@ def build_roster(plan: Plan, agents: AgentsFile | dict[str, Agent] | None = None
             continue
         usable[agent.agent_id] = agent
     assignment: dict[int, str] = {}
+    unoffered: dict[int, tuple[int, int]] = {}
     reports = []
     sites = [s for s in plan.sites if (plan.shifts["site"] == s).any()]
     jobs = {s: (plan.sites[s], plan.shifts[plan.shifts["site"] == s], [a for a in usable.values() if a.site == s])
@@ -1388,8 +1544,9 @@ def build_roster(plan: Plan, agents: AgentsFile | dict[str, Agent] | None = None
         with ThreadPoolExecutor(min(options.workers, len(sites))) as pool:
             futures = {pool.submit(_solve_site, *jobs[s], plan, options): s for s in sites}
             for k, future in enumerate(as_completed(futures)):
-                result, report = future.result()
+                result, dropped, report = future.result()
                 assignment.update(result)
+                unoffered.update(dropped)
                 reports.append(report)
                 if progress:
                     progress(f"Rostered {futures[future]}", (k + 1) / len(sites))
@@ -1398,13 +1555,16 @@ def build_roster(plan: Plan, agents: AgentsFile | dict[str, Agent] | None = None
         for k, site_name in enumerate(sites):
             if progress:
                 progress(f"Rostering {site_name}…", k / len(sites))
-            result, report = _solve_site(*jobs[site_name], plan, options)
+            result, dropped, report = _solve_site(*jobs[site_name], plan, options)
             assignment.update(result)
+            unoffered.update(dropped)
             reports.append(report)
     shifts = plan.shifts.copy()
     shifts["agent_id"] = shifts["shift_id"].map(assignment)
     shifts["agent_id"] = shifts["agent_id"].astype(object).where(shifts["agent_id"].notna(), None)
     shifts["name"] = shifts["agent_id"].map(lambda a: usable[a].name if a is not None else None)
+    shifts = _without_unoffered(shifts, unoffered)
+    not_offered = _unoffered_table(shifts, usable, plan, options)
     time_limited = {r["site"] for r in reports if r.get("time_limited")
                     or r.get("tours_status") == "Time limit reached"}
     open_shifts = _open_shifts(shifts, usable, plan, options, time_limited)
@@ -1412,6 +1572,11 @@ def build_roster(plan: Plan, agents: AgentsFile | dict[str, Agent] | None = None
     warnings = list(plan.warnings)
     if len(open_shifts):
         warnings.append(f"{int(open_shifts['count'].sum())} planned shift(s) stay open: see the open shifts and why.")
+    if len(not_offered):
+        warnings.append(f"{len(not_offered)} overtime block(s) of the plan ({not_offered['minutes'].sum() / 60:g} h) "
+                        "are not offered: no one could work their shift with them under the rules (rest between "
+                        "shifts, the weekly overtime cap, unavailability), so the shift is staffed without them; "
+                        "see the overtime not offered.")
     idle = fairness[fairness["shifts"] == 0]
     if len(idle):
         owed = idle[idle["min_hours"] > 0]
@@ -1421,8 +1586,92 @@ def build_roster(plan: Plan, agents: AgentsFile | dict[str, Agent] | None = None
                           "or availability do not match what is open.")
     if progress:
         progress("Roster done", 1.0)
-    return Roster(shifts, usable, open_shifts, fairness, spread, satisfaction, problems, warnings, reports, plan,
-                  options)
+    return Roster(shifts, usable, open_shifts, not_offered, fairness, spread, satisfaction, problems, warnings,
+                  reports, plan, options)
+
+
+def _without_unoffered(shifts: pd.DataFrame, unoffered: dict[int, tuple[int, int]]) -> pd.DataFrame:
+    """The rostered shifts staffed without some of their overtime: ``unoffered_before/after`` minutes,
+    and ``ot_before/ot_after``, ``work_start/work_end``, ``overtime_hours`` cut to what is offered."""
+    out = shifts.copy()
+    out["unoffered_before"] = out["shift_id"].map(lambda k: unoffered.get(k, (0, 0))[0]).astype(int)
+    out["unoffered_after"] = out["shift_id"].map(lambda k: unoffered.get(k, (0, 0))[1]).astype(int)
+    cut = out.index[(out["unoffered_before"] > 0) | (out["unoffered_after"] > 0)]
+    if len(cut):
+        part = out.loc[cut]
+        before = part["ot_before"].astype(int) - part["unoffered_before"]
+        after = part["ot_after"].astype(int) - part["unoffered_after"]
+        out.loc[cut, "ot_before"], out.loc[cut, "ot_after"] = before, after
+        out.loc[cut, "work_start"] = part["start_utc"] - pd.to_timedelta(before, unit="min")
+        out.loc[cut, "work_end"] = part["end_utc"] + pd.to_timedelta(after, unit="min")
+        out.loc[cut, "overtime_hours"] = (before + after) / 60
+    return out
+
+
+def _unoffered_table(shifts: pd.DataFrame, agents: dict[str, Agent], plan: Plan, options: RosterOptions
+                     ) -> pd.DataFrame:
+    """One row per planned overtime block not offered (:data:`UNOFFERED_COLUMNS`), with why its shift's
+    agent could not work it: read off the finished roster, for that agent."""
+    dropped = shifts[(shifts["unoffered_before"] > 0) | (shifts["unoffered_after"] > 0)]
+    rows = []
+    for record in dropped.sort_values(["site", "start_utc", "queue"]).itertuples():
+        zone = record.timezone
+        clock = lambda t: t.tz_convert(zone).strftime("%H:%M")  # noqa: E731
+        blocks = [("before", record.start_utc - pd.Timedelta(minutes=record.unoffered_before), record.start_utc,
+                   record.unoffered_before),
+                  ("after", record.end_utc, record.end_utc + pd.Timedelta(minutes=record.unoffered_after),
+                   record.unoffered_after)]
+        for side, begin, end, minutes in blocks:
+            if minutes <= 0:
+                continue
+            rows.append({"site": record.site, "queue": record.queue, "template": record.template,
+                         "date_local": record.date_local, "shift_start": clock(record.start_utc),
+                         "shift_end": clock(record.end_utc), "agent_id": record.agent_id, "side": side,
+                         "start_local": clock(begin), "end_local": clock(end), "minutes": int(minutes),
+                         "reason": _unoffered_reason(record, side, begin, end, shifts, agents, plan, options)})
+    return pd.DataFrame(rows, columns=UNOFFERED_COLUMNS)
+
+
+def _unoffered_reason(shift, side: str, begin: pd.Timestamp, end: pd.Timestamp, shifts: pd.DataFrame,
+                      agents: dict[str, Agent], plan: Plan, options: RosterOptions) -> str:
+    """Why the shift's agent works it without the block ``[begin, end)`` (UTC): unavailable then, too
+    little rest (``rest_hours``, real elapsed hours, the cyclic week wrapping) to their previous or
+    next shift, or over the site's weekly overtime cap (hours); else the roster as a whole."""
+    agent = agents[shift.agent_id]
+    rest = options.rest_hours
+    if blocked(agent, pd.Series([begin]), pd.Series([end]), shift.timezone, plan.horizon)[0]:
+        return f"unavailability: {agent.agent_id}, who works the shift, is unavailable then."
+    own = shifts[(shifts["agent_id"] == shift.agent_id) & (shifts["shift_id"] != shift.shift_id)]
+    if len(own):
+        # the agent's previous (before) or next (after) shift by start, the cyclic week wrapping; the rest
+        # is the time between it and the block (negative: they overlap)
+        apart = ((own["start_utc"] - shift.start_utc) / pd.Timedelta(seconds=1)).to_numpy()
+        if side == "before":
+            apart = -apart
+        if plan.horizon.cyclic:
+            apart = apart % plan.horizon.seconds
+        if (apart > 0).any():
+            k = int(np.argmin(np.where(apart > 0, apart, INF)))
+            other = own.iloc[k]
+            if side == "before":
+                gap = apart[k] - (other["work_end"] - other["start_utc"] + shift.start_utc - begin).total_seconds()
+            else:
+                gap = apart[k] - (end - shift.start_utc + other["start_utc"] - other["work_start"]).total_seconds()
+            if gap < rest * 3600.0 - 1e-6:
+                when = other["start_utc"].tz_convert(other["timezone"])
+                relation = "after their previous" if side == "before" else "before their next"
+                return (f"rest: with it {agent.agent_id}, who works the shift, would rest "
+                        f"{round(max(gap, 0.0) / 3600, 2):g} h {relation} shift ({when:%a %d %b %H:%M}); "
+                        f"at least {rest:g} h.")
+    rule = plan.overtime_rules.get(shift.site)
+    if rule is not None:
+        week = own[own["week"] == shift.week]["overtime_hours"].sum() + shift.overtime_hours
+        hours = week + (end - begin) / pd.Timedelta(hours=1)
+        if hours > rule.max_hours_per_agent_week + 1e-9:
+            return (f"overtime cap: with it {agent.agent_id}, who works the shift, would have {hours:g} h of "
+                    f"overtime that week; at most {rule.max_hours_per_agent_week:g} h.")
+    return (f"the rules leave no one: no agent could work the shift with it (rest of {rest:g} h, the weekly "
+            f"overtime cap, the days-off pattern, unavailability); {agent.agent_id} works it without.")
 
 
 def _contract_problem(agent: Agent, templates: list[ShiftTemplate], label: str) -> InputError:
@@ -1475,7 +1724,8 @@ def _reason(shift, agents: dict[str, Agent], plan: Plan, options: RosterOptions,
         week = (f" ({template.contract}, {template.days_per_week} days x {template.paid_minutes / 60:g} h = "
                 f"{template.days_per_week * template.paid_minutes / 60:g} h a week)") if template else ""
         return f"no agent at {site} serving {shift.queue} has a contract that fits {shift.template}{week}."
-    starts, ends = pd.Series([shift.work_start]), pd.Series([shift.work_end])
+    # the shift itself: the roster would have staffed it without its overtime
+    starts, ends = pd.Series([shift.start_utc]), pd.Series([shift.end_utc])
     free = [a for a in fitting if not blocked(a, starts, ends, shift.timezone, plan.horizon)[0]]
     if not free:
         names = ", ".join(a.agent_id for a in fitting[:5]) + (" and others" if len(fitting) > 5 else "")
@@ -1546,7 +1796,9 @@ def interval_coverage(shifts: pd.DataFrame, horizon: Horizon, *, minutes: int = 
 
     ``working``: rostered, on their shift and not on a break (overtime excluded); ``on_break``;
     ``overtime``: rostered and on an overtime extension; ``open``: what the open shifts would have
-    given (working plus overtime). In a cyclic horizon time past the end wraps to the start, as in the plan.
+    given (working plus overtime), plus the planned overtime not offered (``unoffered_before/after``
+    minutes of rostered shifts, when the frame has them). In a cyclic horizon time past the end wraps
+    to the start, as in the plan.
     """
     edges = np.arange(0, horizon.seconds + 1, minutes * 60.0)
     ds = horizon.start + pd.to_timedelta(edges[:-1], unit="s")
@@ -1575,6 +1827,11 @@ def interval_coverage(shifts: pd.DataFrame, horizon: Horizon, *, minutes: int = 
                     + _average(*spans(mine, "end_utc", "work_end"), edges, period))
         lost = (_average(*spans(others, "work_start", "work_end"), edges, period)
                 - _average(*breaks(brk_open), edges, period))
+        if "unoffered_before" in mine.columns:  # the plan's overtime that the roster does not offer
+            cut = lambda col: pd.to_timedelta(mine[col], unit="min")  # noqa: E731
+            lost = (lost + _average(sec(mine["work_start"] - cut("unoffered_before")), sec(mine["work_start"]), edges,
+                                    period)
+                    + _average(sec(mine["work_end"]), sec(mine["work_end"] + cut("unoffered_after")), edges, period))
         frames.append(pd.DataFrame({"queue": queue, "ds": ds, "working": base - on_break, "on_break": on_break,
                                     "overtime": overtime, "open": lost}))
     if not frames:

@@ -14,7 +14,9 @@ templates and the horizon, and recounts from those facts alone. Rules checked:
 ``tour``                      per week one template on its allowed days, its ``days_per_week`` days, consecutive days
                               off if its rule says so
 ``unavailable``               no shift overlaps the agent's unavailable time
-``coverage``                  every planned shift is rostered once or reported open, nothing else is rostered
+``coverage``                  every planned shift is rostered once or reported open, nothing else is rostered; a
+                              shift rostered without some of its overtime counts as rostered when the builder's
+                              frame says so (``unoffered_before/unoffered_after`` minutes: the overtime not offered)
 
 Days are site-local dates counted from the horizon's first local date; with a cyclic horizon the
 roster repeats, so days, rest and runs wrap from the last day to the first (Sunday night to Monday).
@@ -80,6 +82,13 @@ def _table(roster: pd.DataFrame) -> pd.DataFrame:
         table["start_utc"], table["end_utc"] = table["work_start"], table["work_end"]
         table["overtime"] = table["overtime_hours"]
         table["paid_hours"] = table["paid_hours"] + table["overtime_hours"]
+        if "unoffered_before" in table.columns:  # the planned span: with the overtime not offered
+            table["planned_start"], table["planned_end"] = table["work_start"], table["work_end"]
+            cut = (table["unoffered_before"] > 0) | (table["unoffered_after"] > 0)
+            minutes = lambda col: pd.to_timedelta(table.loc[cut, col].astype(float), unit="min")  # noqa: E731
+            span = lambda col: pd.to_datetime(table.loc[cut, col], utc=True)  # noqa: E731
+            table.loc[cut, "planned_start"] = span("work_start") - minutes("unoffered_before")
+            table.loc[cut, "planned_end"] = span("work_end") + minutes("unoffered_after")
     table["start_utc"] = pd.to_datetime(table["start_utc"], utc=True)
     table["end_utc"] = pd.to_datetime(table["end_utc"], utc=True)
     table["date_local"] = [d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10])
@@ -230,7 +239,8 @@ def _coverage(table: pd.DataFrame, plan: pd.DataFrame | None, open_shifts: pd.Da
                            pd.to_datetime(frame[start], utc=True), pd.to_datetime(frame[end], utc=True)))
 
     planned = keys(plan, "work_start", "work_end")
-    given = keys(table, "start_utc", "end_utc") + keys(open_shifts, "work_start", "work_end")
+    spans = ("planned_start", "planned_end") if "planned_start" in table.columns else ("start_utc", "end_utc")
+    given = keys(table, *spans) + keys(open_shifts, "work_start", "work_end")
     out = []
     for key, n in (planned - given).items():
         out.append(_v("coverage", None, f"{n} planned shift(s) {key[0]} {key[1]} {key[2]} at {key[3]} are neither "

@@ -121,7 +121,8 @@ def test_write_roster_writes_every_file(tmp_path):
     roster = dst_roster(tmp_path)
     written = write_roster(roster, tmp_path / "out", bom=True)
     assert sorted(p.name for p in written) == ["calendars.zip", "coverage.csv", "fairness.csv", "open_shifts.csv",
-                                               "problems.csv", "roster.csv", "roster_Dublin.csv", "roster_Manila.csv"]
+                                               "overtime_not_offered.csv", "problems.csv", "roster.csv",
+                                               "roster_Dublin.csv", "roster_Manila.csv"]
     assert (tmp_path / "out" / "roster.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     fairness = pd.read_csv(tmp_path / "out" / "fairness.csv", encoding="utf-8-sig")
     assert set(fairness["name"]) == {"Siobhán Ó Briain", "Seán Walsh", "María Santos"}

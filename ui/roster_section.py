@@ -18,7 +18,7 @@ import streamlit as st
 from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
 from scheduling.agents import load_agents
-from scheduling.export import calendar_zip, coverage_csv, roster_csv, roster_table, site_csvs
+from scheduling.export import calendar_zip, coverage_csv, roster_csv, roster_table, site_csvs, unoffered_csv
 from scheduling.roster import Plan, Roster, RosterOptions, build_roster, read_plan
 from scheduling.simulation import ReplayResult, replay
 from ui.charts import QUEUE_COLOURS
@@ -129,6 +129,12 @@ def render_roster(source: str | Path | Plan | Roster, *, forecast: pd.DataFrame 
         st.subheader("Open shifts and why")
         st.dataframe(roster.open_shifts[roster.open_shifts["site"] == site], hide_index=True, width="stretch",
                      key=f"{key}_open")
+    unoffered = roster.unoffered_overtime[roster.unoffered_overtime["site"] == site]
+    if len(unoffered):
+        st.subheader("Overtime not offered")
+        st.caption("These overtime blocks of the plan are not offered: no one could work their shift with them "
+                   "under the rules, so the shift is staffed without them rather than left open.")
+        st.dataframe(unoffered, hide_index=True, width="stretch", key=f"{key}_unoffered")
     if forecast is not None and queues:
         _simulation(roster, forecast, queues, key)
     _downloads(roster, site, key)
@@ -167,11 +173,12 @@ def _built(source: str | Path | Plan, key: str) -> Roster | None:
 
 def _summary(roster: Roster) -> None:
     rostered = roster.shifts["agent_id"].notna()
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].metric("Shifts rostered", f"{int(rostered.sum())} of {len(rostered)}")
     cols[1].metric("Open shifts", int((~rostered).sum()))
-    cols[2].metric("Agents with shifts", int(roster.assigned["agent_id"].nunique()))
-    cols[3].metric("Preferences honoured", "-" if roster.satisfaction is None else f"{roster.satisfaction:.0%}")
+    cols[2].metric("Overtime blocks not offered", len(roster.unoffered_overtime))
+    cols[3].metric("Agents with shifts", int(roster.assigned["agent_id"].nunique()))
+    cols[4].metric("Preferences honoured", "-" if roster.satisfaction is None else f"{roster.satisfaction:.0%}")
     messages = list(roster.warnings) + [str(p) for p in roster.problems]
     if messages:
         st.warning("Some of the plan could not be rostered, or some agents were left out: see the notes.")
@@ -225,7 +232,7 @@ def _downloads(roster: Roster, site: str, key: str) -> None:
     table = roster_table(roster)
     per_site = site_csvs(table, bom=bom)
     name = next((n for n in per_site if n == f"roster_{site}.csv"), next(iter(per_site), None))
-    cols = st.columns(5)
+    cols = st.columns(6)
     cols[0].download_button("Roster, all sites", roster_csv(table, bom=bom), "roster.csv", "text/csv",
                             key=f"{key}_dl_all")
     if name:
@@ -236,3 +243,5 @@ def _downloads(roster: Roster, site: str, key: str) -> None:
                             key=f"{key}_dl_cov")
     cols[4].download_button("Open shifts", to_safe_csv(roster.open_shifts.astype({"date_local": str}), bom=bom),
                             "open_shifts.csv", "text/csv", key=f"{key}_dl_open")
+    cols[5].download_button("Overtime not offered", unoffered_csv(roster, bom=bom), "overtime_not_offered.csv",
+                            "text/csv", key=f"{key}_dl_unoffered")
