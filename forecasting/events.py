@@ -22,6 +22,7 @@ PUBLIC_HOLIDAY = "public holiday"
 QUIET_HOLIDAY = "holiday on a quiet weekday"
 NAME_PRIOR = 1.0  # prior scale of one holiday's own deviation from the common holiday effect
 CATCH_UP = "catch-up after closure"
+QUIET_CATCH_UP = "catch-up after a holiday on a quiet day"
 BRIDGE = "between holidays"
 MAX_EVENT_DAYS = 21  # longest learned window: a launch's decay rarely lasts longer
 BRIDGE_GAP_DAYS = 7  # two holidays this close make the days between them quiet (Christmas to New Year)
@@ -101,18 +102,23 @@ class QueueCalendar:
         weekday = day.day_of_week
         return weekday not in self.open_weekdays or weekday in self.quiet_weekdays or day in self.holidays
 
-    def catch_up_days(self) -> list[pd.Timestamp]:
-        """First open, non-holiday day after each holiday, where held-back demand lands (unless a bridge day)."""
-        found = set()
+    def catch_up_days(self) -> dict[pd.Timestamp, str]:
+        """First open, non-holiday day after each holiday, where held-back demand lands (unless a bridge day)
+        -> :data:`CATCH_UP` after a holiday on a busy weekday, :data:`QUIET_CATCH_UP` after one on a quiet
+        or closed weekday, which held back little demand (a Sunday holiday for a weekday service desk) and
+        so is learned apart."""
+        found: dict[pd.Timestamp, str] = {}
         bridges = set(self.bridge_days())
-        for day in self.holidays:
+        busy = self.open_weekdays - self.quiet_weekdays
+        for day in sorted(self.holidays):
+            kind = CATCH_UP if day.day_of_week in busy else QUIET_CATCH_UP
             for ahead in range(1, CATCH_UP_SEARCH_DAYS + 1):
                 candidate = day + pd.Timedelta(days=ahead)
                 if candidate.day_of_week in self.open_weekdays and candidate not in self.holidays:
-                    if candidate not in bridges:
-                        found.add(candidate)
+                    if candidate not in bridges and found.get(candidate) != CATCH_UP:
+                        found[candidate] = kind
                     break
-        return sorted(found)
+        return dict(sorted(found.items()))
 
     def bridge_days(self) -> list[pd.Timestamp]:
         """Working days many take off: between two holidays at most a week apart (Christmas to New Year),
@@ -160,7 +166,7 @@ class QueueCalendar:
         Every holiday counts as a ``public holiday`` with the day before it (dips ahead of it); its
         own name adds a smaller, regularised deviation (Christmas is not Memorial Day). A holiday on a
         quiet weekday is a separate ``holiday on a quiet weekday``. Then the two
-        days of catch-up after a holiday or closure, the bridge days, and one window per learnable
+        days of catch-up after a holiday or closure (after a quiet-day holiday apart), the bridge days, and one window per learnable
         event kind: the lead-in day (-1) and every day of the event and its decay. Only names seen
         between ``train_start`` and ``train_end`` are kept (the generic catch-up, bridge and quiet-day
         windows at least twice): the others have nothing, or too little, to learn from.
@@ -169,7 +175,7 @@ class QueueCalendar:
         quiet = {day for day in self.holidays if day.day_of_week in self.quiet_weekdays}
         rows = [(QUIET_HOLIDAY if day in quiet else PUBLIC_HOLIDAY, day, -1, 0, 10.0) for day in self.holidays]
         rows += [(name, day, 0, 0, NAME_PRIOR) for day, name in self.holidays.items() if day not in quiet]
-        rows += [(CATCH_UP, day, 0, 1, 10.0) for day in self.catch_up_days()]
+        rows += [(kind, day, 0, 1, 10.0) for day, kind in self.catch_up_days().items()]
         rows += [(BRIDGE, day, 0, 0, 10.0) for day in self.bridge_days()]
         known = self.known_kinds(train_end)
         for event in self.lift_events().itertuples():
@@ -180,7 +186,7 @@ class QueueCalendar:
         seen = frame.loc[(frame["ds"] >= train_start - pd.Timedelta(days=1)) & (frame["ds"] < train_end), "holiday"]
         counts = seen.value_counts()
         # A generic window learned from one day mostly learns that day's noise (or its local quirk).
-        needed = {name: (2 if name in (CATCH_UP, BRIDGE, QUIET_HOLIDAY) else 1) for name in counts.index}
+        needed = {name: (2 if name in (CATCH_UP, QUIET_CATCH_UP, BRIDGE, QUIET_HOLIDAY) else 1) for name in counts.index}
         keep = {name for name, count in counts.items() if count >= needed[name]}
         return frame[frame["holiday"].isin(keep)].reset_index(drop=True)
 

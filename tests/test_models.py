@@ -177,6 +177,23 @@ def test_closed_holidays_forecast_zero_and_the_catch_up_day_is_learned():
     assert tuesday / normal == pytest.approx(1.25, abs=0.1)
 
 
+def test_a_holiday_on_a_quiet_sunday_brings_no_catch_up_on_monday():
+    # Custom holidays close the queue. After a Wednesday one, Thursday gets +25 %; after a Sunday one (a
+    # quiet day: little demand held back) Monday is a normal Monday. One shared catch-up effect would
+    # give both about +12 %.
+    sundays = ["2024-02-04", "2024-04-07", "2024-06-02", "2024-08-04", "2024-10-06", "2024-12-01", "2025-03-02"]
+    wednesdays = ["2024-02-21", "2024-04-24", "2024-06-19", "2024-08-21", "2024-10-23", "2025-01-22", "2025-04-16"]
+    future = {"2025-06-29": "Sunday", "2025-07-09": "Wednesday"}
+    after = {str((pd.Timestamp(d) + pd.Timedelta(days=1)).date()): 0.25 for d in wednesdays}
+    history = daily_history("2024-01-01", 540, seed=5, zero=set(sundays + wednesdays), catch_up=after)
+    events = events_frame([{"name": f"closure {d}", "kind": "holiday", "start": d, "end": d, "queues": "",
+                            "lift": "", "decay_days": ""} for d in sundays + wednesdays + list(future)])
+    model = QueueForecaster(QueueSettings("q", "UTC", ""), events, granularity=1440, method="top-down")
+    daily = model.fit(history, 1440).predict(21).daily.set_index("date")   # 2025-06-24 .. 2025-07-14
+    assert daily.loc["2025-06-30", "yhat"] / daily.loc["2025-07-07", "yhat"] == pytest.approx(1.0, abs=0.06)
+    assert daily.loc["2025-07-10", "yhat"] / daily.loc["2025-07-03", "yhat"] == pytest.approx(1.25, abs=0.08)
+
+
 def test_an_all_zero_queue_forecasts_zero_with_a_note():
     history = daily_history("2024-01-01", 60).assign(y=0.0)
     result = QueueForecaster(QueueSettings("q"), granularity=1440).fit(history, 1440).predict(7)
