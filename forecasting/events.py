@@ -190,6 +190,17 @@ class QueueCalendar:
         keep = {name for name, count in counts.items() if count >= needed[name]}
         return frame[frame["holiday"].isin(keep)].reset_index(drop=True)
 
+    def unmodelled_days(self, frame: pd.DataFrame) -> set[pd.Timestamp]:
+        """Bridge and catch-up days whose window ``frame`` (a :meth:`prophet_frame`) leaves out, too rare
+        yet to learn from. A first bridge day at a third of normal volume would otherwise read as noise
+        and drag the trend and the recent level down for the weeks after it: they are left out of the fit."""
+        kept = set(frame["holiday"])
+        days = set() if BRIDGE in kept else set(self.bridge_days())
+        for day, kind in self.catch_up_days().items():
+            if kind not in kept:
+                days.update({day, day + pd.Timedelta(days=1)})
+        return days
+
     def typed_lifts(self, dates: pd.DatetimeIndex, train_end: pd.Timestamp) -> tuple[np.ndarray, list[str]]:
         """Planner-typed lift per date (fraction) for events of kinds with no history, and notes.
 

@@ -194,8 +194,9 @@ class _MeanModel:
                                 quiet_weekdays=_quiet_weekdays(daily, self.hours.open_weekdays(), set(base.holidays)))
         self._learn_closures(daily)
         event_days = self.event_days()
-        train = daily[_complete_days(view) & ~daily.index.isin(outages) & (daily > 0)
-                      & ~np.asarray([self.closed(d) for d in daily.index])]
+        frame = self.calendar.prophet_frame(first, self.train_end)
+        train = daily[_complete_days(view) & ~daily.index.isin(outages | self.calendar.unmodelled_days(frame))
+                      & (daily > 0) & ~np.asarray([self.closed(d) for d in daily.index])]
         if len(train) < MIN_TRAIN_DAYS:
             raise InputError(f"queue '{self.settings.queue}' has {len(train)} open days with contacts before "
                              f"{self.train_end:%Y-%m-%d}; a forecast needs at least {MIN_TRAIN_DAYS}.",
@@ -206,7 +207,6 @@ class _MeanModel:
             self.notes.append(f"{self.settings.queue}: the history covers {span} days (< {YEARLY_MIN_DAYS}, "
                               "18 months), too little to learn a yearly cycle: yearly seasonality is off and the "
                               "trend follows recent weeks.")
-        frame = self.calendar.prophet_frame(first, self.train_end)
         self.open_holidays = {d for d in self.calendar.holidays if not self.closed(d)}
         quiet = self.calendar.quiet_weekdays
         busy = self.calendar.open_weekdays - quiet
