@@ -32,7 +32,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forecasting.backtest import HORIZONS, baseline_fn, infer_step, origin_dates, rolling_origin, scores, wape  # noqa: E402
+from forecasting.backtest import (HORIZONS, baseline_fn, infer_step, origin_dates, rolling_origin, scores,  # noqa: E402
+                                  wape)
 from forecasting.calendar import load_events  # noqa: E402
 from forecasting.engine import forecast_queues, make_tasks, run_tasks  # noqa: E402
 from forecasting.history import ColumnMap, load_history  # noqa: E402
@@ -158,16 +159,14 @@ def ratio_intervals(lined: pd.DataFrame, seed: int = 0) -> dict[tuple[str, str],
     rng = np.random.default_rng(seed)
     out = {}
     for horizon, lead in HORIZONS.items():
-        per_origin = errors[errors["lead"] <= lead].groupby(["method", "queue", "origin"])[["error", "y"]].sum()
+        # the WAPEs share their denominator, so their ratio is the ratio of absolute errors
+        per_origin = errors[errors["lead"] <= lead].groupby(["method", "queue", "origin"])["error"].sum()
         keys = per_origin.loc["ours (auto)"].index
         draws = rng.integers(len(keys), size=(BOOTSTRAP, len(keys)))
-        def sums(method: str) -> tuple[np.ndarray, np.ndarray]:
-            table = per_origin.loc[method].reindex(keys).fillna(0.0)
-            return table["error"].to_numpy()[draws].sum(axis=1), table["y"].to_numpy()[draws].sum(axis=1)
-        ours_error, _ = sums("ours (auto)")
+        resampled = {m: per_origin.loc[m].reindex(keys).fillna(0.0).to_numpy()[draws].sum(axis=1)
+                     for m in ("ours (auto)", *PEERS)}
         for peer in PEERS:
-            peer_error, _ = sums(peer)
-            ratios = ours_error / np.maximum(peer_error, 1e-12)
+            ratios = resampled["ours (auto)"] / np.maximum(resampled[peer], 1e-12)
             out[(peer, horizon)] = (float(np.quantile(ratios, 0.05)), float(np.quantile(ratios, 0.95)))
     return out
 

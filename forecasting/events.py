@@ -165,8 +165,8 @@ class QueueCalendar:
 
         Every holiday counts as a ``public holiday`` with the day before it (dips ahead of it); its
         own name adds a smaller, regularised deviation (Christmas is not Memorial Day). A holiday on a
-        quiet weekday is a separate ``holiday on a quiet weekday``. Then the two
-        days of catch-up after a holiday or closure (after a quiet-day holiday apart), the bridge days, and one window per learnable
+        quiet weekday is a separate ``holiday on a quiet weekday``. Then the two days of catch-up after
+        a holiday or closure (after a quiet-day holiday apart), the bridge days, and one window per learnable
         event kind: the lead-in day (-1) and every day of the event and its decay. Only names seen
         between ``train_start`` and ``train_end`` are kept (the generic catch-up, bridge and quiet-day
         windows at least twice): the others have nothing, or too little, to learn from.
@@ -186,7 +186,8 @@ class QueueCalendar:
         seen = frame.loc[(frame["ds"] >= train_start - pd.Timedelta(days=1)) & (frame["ds"] < train_end), "holiday"]
         counts = seen.value_counts()
         # A generic window learned from one day mostly learns that day's noise (or its local quirk).
-        needed = {name: (2 if name in (CATCH_UP, QUIET_CATCH_UP, BRIDGE, QUIET_HOLIDAY) else 1) for name in counts.index}
+        generic = (CATCH_UP, QUIET_CATCH_UP, BRIDGE, QUIET_HOLIDAY)
+        needed = {name: (2 if name in generic else 1) for name in counts.index}
         keep = {name for name, count in counts.items() if count >= needed[name]}
         return frame[frame["holiday"].isin(keep)].reset_index(drop=True)
 
