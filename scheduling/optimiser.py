@@ -23,21 +23,23 @@ Variables (agent counts on the 15-minute UTC timeline of :mod:`scheduling.shifts
   for an ``any`` rule. Shifts per local day = agents whose pattern works that day.
 - ``cover``, ``overtime`` per queue and interval (defined from ``y``, ``b`` and ``o``), and the slacks
   ``short``, ``over``, ``short_up``.
+- running sums of each tour day's starts and ``rest deficit`` slacks for the rest between days.
 
 Constraints: coverage (cover + short - over = scheduled; cover + overtime + short + short_up >=
 scheduled_upper) with their mixed-integer rounding cuts, running counts, break chains, overtime links
-and weekly caps, tours, and the site limits (head count per week, or seats per slot).
+and weekly caps, tours with ``rest_hours`` (11) between the shifts of consecutive days (Hall's conditions
+on start times, :func:`_rest_rows`), and the site limits (head count per week, or seats per slot).
 
 Objective (currency): shift costs (paid hours, night and holiday premiums) + overtime cost x expected
-use + penalties per agent-hour for shortfall, upper-band shortfall and over-staffing.
+use + penalties per agent-hour for shortfall, upper-band shortfall and over-staffing; an agent-day
+without its rest costs that shift's hours of shortfall (the roster would leave the shift open).
 
 Solve (:func:`solve`): the LP relaxation (HiGHS interior point on large models) gives the bound; the
-LP is rounded (tours first, then starts along time, then breaks along the LP's cumulative break count)
-and improved by local search; small models then go to the HiGHS MIP from that start, which proves the
-gap or closes it. The last fifth of the time limit gives every tour ``rest_hours`` (11) between the
-shifts of consecutive days, which the tour rows do not see: shifts are moved where needed and local
-search wins back the coverage (see :func:`_rest_repaired`). Every solve reports status, objective,
-bound, LP relaxation, gap and gap over time.
+LP is rounded (tours first, then starts along time, then breaks along the LP's cumulative break count),
+any rest the rounding broke is repaired, and local search improves it without taking rest away; small
+models then go to the HiGHS MIP from that start, which proves the gap or closes it. Rest the search
+could not give is repaired in the last moments (:func:`_rest_repaired`). Every solve reports status,
+objective, bound, LP relaxation, gap and gap over time.
 """
 from __future__ import annotations
 
@@ -213,6 +215,7 @@ class ShiftModel:
     headcount_caps: dict[str, int]        # site -> most agents on its weekly tours
     warnings: list[str]
     size: dict
+    rest: list[dict] = field(default_factory=list)   # running sums of starts and rest conditions (_rest_rows)
     _arrays: dict | None = field(default=None, repr=False)
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -247,6 +250,7 @@ def build_model(requirements: Requirements, sites: dict[str, Site], templates: d
                                [cover_rows])
     groups = _break_chains(m, columns, templates, timeline, k, cover_rows, queues, options.flexible_breaks)
     tours, headcount = _tours(m, columns, templates, used_sites, timeline, candidates)
+    rest = _rest_rows(m, columns, tours, timeline, options.rest_hours, options.weights)
     extensions, on_overtime, caps = _overtime(m, columns, overtime or {}, used_sites, timeline, k, requirement,
                                               overtime_rows, queues, options.weights, headcount)
     _site_limits(m, columns, used_sites, timeline, headcount, extensions)
@@ -259,7 +263,7 @@ def build_model(requirements: Requirements, sites: dict[str, Site], templates: d
                       {name: break_windows(t, flexible=options.flexible_breaks) for name, t in templates.items()},
                       {s for s, site in used_sites.items() if site.max_agents_kind == "seats"},
                       {s: site.max_agents for s, site in used_sites.items() if site.max_agents_kind == "headcount"},
-                      warnings, size)
+                      warnings, size, rest)
 
 
 def _net_requirement(requirement: dict[str, tuple[np.ndarray, np.ndarray]], fixed: pd.DataFrame | None,
@@ -499,6 +503,70 @@ def _tours(m: SparseModel, columns: pd.DataFrame, templates: dict[str, ShiftTemp
     return tours, headcount
 
 
+def _rest_rows(m: SparseModel, columns: pd.DataFrame, tours: list[dict], timeline: Timeline,
+               rest_hours: float, weights: Weights) -> list[dict]:
+    """Rest between consecutive working days of a tour, as Hall's conditions on start times.
+
+    On days d and d + 1 of a tour with days-off patterns, the agents working d + 1 are those off on d
+    (fresh, any start) and those who worked d, who need a day d shift that ended ``rest_hours`` before.
+    Starts and ends are an interval order, so the day d + 1 shifts can be staffed iff for every start
+    slot s: (day d + 1 starts up to s) <= fresh + (day d starts up to s - length - rest) + deficit.
+    Running sums of starts per day keep each condition to a few entries, and a condition is written
+    only at the last start before the day d term grows (the others are implied). The deficit is an
+    agent-day the roster cannot staff: it costs that shift's hours at the shortfall weight.
+
+    Returns per running sum ``{"total", "var", "position"}`` and per condition block ``{"after",
+    "before" (-1: none), "fresh", "deficit"}`` for :func:`complete`.
+    """
+    if timeline.weeks == 0 or rest_hours <= 0:
+        return []
+    rest = int(round(rest_hours * 60 / QUANTUM))
+    T = timeline.slots
+    wrap = timeline.cyclic and timeline.weeks == 1
+    start = (columns["slot"] - columns["lap"] * T).to_numpy()      # a wrapped shift beside the rest of its day
+    blocks = []
+    for tour in tours:
+        if tour["patterns"] is None:
+            continue
+        index, day, name = tour["index"], tour["day"], f"{tour['site']}/{tour['template']}/w{tour['week']}"
+        running = {}
+        for d in range(7):
+            own = index[day == d]
+            if not len(own):
+                continue
+            slots, position = np.unique(start[own], return_inverse=True)
+            total = m.variables(f"starts so far {name}/d{d}", len(slots))
+            rows = m.rows(f"starts so far {name}/d{d}", len(slots), lb=0.0, ub=0.0)
+            m.add(rows, total, 1.0)
+            m.add(rows[1:], total[:-1], -1.0)
+            var = columns.loc[own, "var"].to_numpy()
+            m.add(rows[position], var, -1.0)
+            hours = float(columns.at[own[0], "length"]) * QUANTUM / 60
+            running[d] = (slots, total, int(columns.at[own[0], "length"]), hours)
+            blocks.append({"total": total, "var": var, "position": position})
+        for d in range(7 if wrap else 6):
+            if d not in running or (d + 1) % 7 not in running:
+                continue
+            before, before_total, length, _ = running[d]
+            after, after_total, _, hours = running[(d + 1) % 7]
+            after = after + (T if d == 6 else 0)
+            ready = np.searchsorted(before, after - length - rest, side="right")   # day d starts in time
+            last = np.r_[ready[1:] != ready[:-1], True]     # the tightest condition for each day d term
+            n = int(last.sum())
+            rows = m.rows(f"rest {name}/d{d}", n, ub=0.0)
+            deficit = m.variables(f"rest deficit {name}/d{d}", n, cost=weights.shortfall * hours)
+            m.add(rows, after_total[last], 1.0)
+            m.add(rows, deficit, -1.0)
+            earlier = np.where(ready[last] > 0, before_total[np.maximum(ready[last] - 1, 0)], -1)
+            m.add(rows[earlier >= 0], earlier[earlier >= 0], -1.0)
+            fresh = np.array([w for w, works in zip(tour["vars"], tour["patterns"])
+                              if (d + 1) % 7 in works and d not in works], dtype=np.int64)
+            for w in fresh:
+                m.add(rows, np.full(n, w), -1.0)
+            blocks.append({"after": after_total[last], "before": earlier, "fresh": fresh, "deficit": deficit})
+    return blocks
+
+
 def _first_weekday(candidates: pd.DataFrame, site: str) -> int:
     """Weekday of tour day 0 at a site (the local date of the horizon's start)."""
     own = candidates[candidates["site"] == site]
@@ -681,6 +749,13 @@ def complete(model: ShiftModel, v: np.ndarray) -> np.ndarray:
     band = model.slack["short_up"] >= 0
     v[model.slack["short_up"][band]] = cover["short_up"][band]
     v[model.slack["overtime"][band]] = cover["overtime"][band]
+    for block in model.rest:      # running sums first: the conditions after them read them
+        if "total" in block:
+            v[block["total"]] = np.cumsum(np.bincount(block["position"], weights=v[block["var"]],
+                                                      minlength=len(block["total"])))
+        else:
+            earlier = np.where(block["before"] >= 0, v[np.maximum(block["before"], 0)], 0.0)
+            v[block["deficit"]] = np.maximum(v[block["after"]] - earlier - v[block["fresh"]].sum(), 0.0)
     return v
 
 
@@ -719,10 +794,11 @@ def round_solution(model: ShiftModel, lp: np.ndarray, weights: Weights = Weights
 
 
 def improve(model: ShiftModel, v: np.ndarray, weights: Weights, seconds: float, target: float = -INF,
-            better: Callable[[np.ndarray], None] | None = None) -> np.ndarray:
+            better: Callable[[np.ndarray], None] | None = None, rest_slots: int = 0) -> np.ndarray:
     """Local search on an integer plan (see :class:`_LocalSearch`) for at most ``seconds``, or until its
-    cost is at most ``target`` (currency), or until restarts stop paying. ``better`` sees each better plan."""
-    search = _LocalSearch(model, v, weights)
+    cost is at most ``target`` (currency), or until restarts stop paying. ``better`` sees each better plan;
+    with ``rest_slots``, no move leaves more tour agents without that rest between days."""
+    search = _LocalSearch(model, v, weights, rest_slots)
     search.run(time.perf_counter() + seconds, target - float(model.arrays()["cost"] @ v), better)
     return search.solution()
 
@@ -742,11 +818,15 @@ class _LocalSearch:
     Then, while time is left, a few agents are knocked out and the descent repeated (iterated local
     search), keeping the best plan.
 
+    With ``rest_slots``, a move that leaves more agent-days of the tours without that rest between
+    consecutive days (overtime included, see :meth:`rest_deficit`) is undone, so a plan once given its
+    rest keeps it.
+
     Coverage penalties are judged per slot (they bound the interval-level ones from above). Shifts
     carrying overtime keep their start, and sites limited by seats are left as they are.
     """
 
-    def __init__(self, model: ShiftModel, v: np.ndarray, weights: Weights) -> None:
+    def __init__(self, model: ShiftModel, v: np.ndarray, weights: Weights, rest_slots: int = 0) -> None:
         self.model, self.v = model, v
         cols = model.columns
         T, k = model.timeline.slots, model.interval_slots
@@ -792,6 +872,11 @@ class _LocalSearch:
                           for site, name, day in self.day_columns]
             self.counts = [np.array([len(self.on_day.get((u["site"], u["template"], u["days"][0]), ()))])
                            for u in self.units]
+        self.rest_slots = rest_slots
+        self.unit_day = {(unit["site"], unit["template"], day): (u, d) for u, unit in enumerate(self.units)
+                         for d, day in enumerate(unit["days"])}
+        self.rest_cache: dict[tuple[int, int], int] = {}
+        self._rest_refresh()
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -911,7 +996,7 @@ class _LocalSearch:
             self._restore(i, j, breaks)
             return 0.0
         k, added = self.add_agent(best)
-        if change + added >= -1e-9:
+        if change + added >= -1e-9 or not self._rest_holds([self._key(j)]):
             self.remove_agent(k)
             self._restore(i, j, breaks)
             return 0.0
@@ -1069,8 +1154,8 @@ class _LocalSearch:
                 if taken[self.ot_q[j], slots].any() or (change > 0 and not self._overtime_room(j)):
                     continue
                 taken[self.ot_q[j], slots] = True
-                gained += value
                 self._change_overtime(j, change)
+                gained += value
         return gained
 
     def _overtime_room(self, j: int) -> bool:
@@ -1145,7 +1230,10 @@ class _LocalSearch:
             if change < -1e-9:
                 self.counts[ur][pr] -= 1
                 self.counts[ua][pa] += 1
-                return change
+                if self._rest_holds([self._key(j) for j, _ in kept] + [self._key(j) for j in columns]):
+                    return change
+                self.counts[ur][pr] += 1
+                self.counts[ua][pa] -= 1
             for i, _ in added:
                 self.remove_agent(i)
             for i, (j, breaks) in zip(agents, kept):
@@ -1188,35 +1276,43 @@ class _LocalSearch:
             change = sum(self.remove_agent(i) for i in agents)
             added = [self.add_agent(j) for j in columns]
             change += sum(c for _, c in added)
-            if change >= -1e-9:
-                for i, _ in added:
-                    self.remove_agent(i)
-                for i, (j, breaks) in zip(agents, kept):
-                    self._restore(i, j, breaks)
-                return 0.0
-            if p is not None:
-                self.counts[u][p[0]] -= 1
-                self.counts[u][p[1]] += 1
-            return change
+            if change < -1e-9:
+                if p is not None:
+                    self.counts[u][p[0]] -= 1
+                    self.counts[u][p[1]] += 1
+                if self._rest_holds([self._key(j) for j, _ in kept] + [self._key(j) for j in columns]):
+                    return change
+                if p is not None:
+                    self.counts[u][p[0]] += 1
+                    self.counts[u][p[1]] -= 1
+            for i, _ in added:
+                self.remove_agent(i)
+            for i, (j, breaks) in zip(agents, kept):
+                self._restore(i, j, breaks)
+            return 0.0
         if kind == "add":
             added = [self.add_agent(j) for j in items]
             change = sum(c for _, c in added)
-            if change >= -1e-9:
-                for i, _ in added:
-                    self.remove_agent(i)
-                return 0.0
-            self.counts[u][p] += 1
-            return change
+            if change < -1e-9:
+                self.counts[u][p] += 1
+                if self._rest_holds([self._key(j) for j in items]):
+                    return change
+                self.counts[u][p] -= 1
+            for i, _ in added:
+                self.remove_agent(i)
+            return 0.0
         if any(self.col[i] is None for i in items):   # gone in an undone move of this round
             return 0.0
         columns = [self.col[i] for i in items]
         change = sum(self.remove_agent(i) for i in items)
-        if change >= -1e-9:
-            for j in columns:
-                self.add_agent(j)
-            return 0.0
-        self.counts[u][p] -= 1
-        return change
+        if change < -1e-9:
+            self.counts[u][p] -= 1
+            if self._rest_holds([self._key(j) for j in columns]):
+                return change
+            self.counts[u][p] += 1
+        for j in columns:
+            self.add_agent(j)
+        return 0.0
 
     # -- driver ----------------------------------------------------------------------------
 
@@ -1227,20 +1323,24 @@ class _LocalSearch:
         rng = np.random.default_rng(0)
         self.value = 0.0                          # cost change since the start (slot-level penalties)
         best, best_value, idle = self._snapshot(), 0.0, 0
+        short_of_rest = sum(self.rest_cache.values())     # a better plan may not leave more of it
         while True:
             self._descend(stop, rng)
-            if self.value < best_value - 1e-6:
+            worse_rest = sum(self.rest_cache.values()) > short_of_rest
+            if self.value < best_value - 1e-6 and not worse_rest:
                 best, best_value, idle = self._snapshot(), self.value, 0
                 if better is not None:
                     better(self.solution())
             else:
                 idle += 1
-                if self.value > best_value + 1e-6:
+                if self.value > best_value + 1e-6 or worse_rest:
                     self._rollback(best)
                     self.value = best_value
+                    self._rest_refresh()
             if time.perf_counter() >= stop or not self.units or best_value <= target or idle >= RESTARTS:
                 return
             self._perturb(rng)
+            self._rest_refresh()    # knocking agents out may cost rest: the descent must not cost more
 
     def _descend(self, stop: float, rng: np.random.Generator) -> None:
         while time.perf_counter() < stop:
@@ -1305,6 +1405,30 @@ class _LocalSearch:
 
     # -- rest between consecutive days ----------------------------------------------------------
 
+    def _key(self, j: int) -> tuple:
+        return self.site[j], self.template[j], self.day[j]
+
+    def _rest_refresh(self) -> None:
+        if self.rest_slots:
+            self.rest_cache = {pair: self.rest_deficit(*pair, self.rest_slots)
+                               for pair in self.rest_pairs()}
+
+    def _rest_holds(self, keys: list[tuple]) -> bool:
+        """After a move on the tour days ``keys`` (site, template, day): whether it left no more agent-days
+        short of rest than before on the day pairs it touched (the new counts are then remembered)."""
+        if not self.rest_cache:
+            return True
+        pairs = set()
+        for key in keys:
+            if key in self.unit_day:
+                u, d = self.unit_day[key]
+                pairs.update(pair for pair in ((u, (d - 1) % 7), (u, d)) if pair in self.rest_cache)
+        now = {pair: self.rest_deficit(*pair, self.rest_slots) for pair in pairs}
+        if sum(now.values()) > sum(self.rest_cache[pair] for pair in pairs):
+            return False
+        self.rest_cache.update(now)
+        return True
+
     def rest_pairs(self) -> list[tuple[int, int]]:
         """(tour unit, day d of its week): the consecutive days d, d + 1 that one agent's tour may both work."""
         wrap = self.cyclic and self.model.timeline.weeks == 1
@@ -1319,35 +1443,6 @@ class _LocalSearch:
         return {i: int(self.unwrapped[self.col[i]]) + lap for i in self.on_day.get(key, ())
                 if self.col[i] is not None}
 
-    def _blocks(self) -> dict[tuple, list[int]]:
-        """Overtime anchor -> lengths (slots) of the blocks offered there, longest first. Overtime does not
-        move while rest is repaired, so this is read once per search."""
-        if getattr(self, "_block_cache", None) is None:
-            blocks: dict[tuple, list[int]] = {}
-            lengths = self.model.overtime["length"].to_numpy() if len(self.ot_keys) else []
-            for key, n, length in zip(self.ot_keys, self.ot_count, lengths):
-                if n > 0:
-                    blocks.setdefault(key, []).extend([int(length)] * int(n))
-            self._block_cache = {key: sorted(v, reverse=True) for key, v in blocks.items()}
-        return self._block_cache
-
-    def _extensions(self, agents: list[int], side: str) -> dict[int, int]:
-        """Overtime slots before (``side="before"``) or after each agent's shift: the blocks offered at a
-        shift's start or end go to the agents there in turn, longest first (they are interchangeable)."""
-        blocks = self._blocks()
-        if not blocks:
-            return {}
-        out, taken = {}, {}
-        for i in sorted(agents):
-            j = self.col[i]
-            anchor = int(self.slot[j] + (self.length[j] if side == "after" else 0))
-            key = (self.site[j], self.queue[j], side, anchor)
-            k = taken.get(key, 0)
-            lengths = blocks.get(key, ())
-            if k < len(lengths):
-                out[i], taken[key] = lengths[k], k + 1
-        return out
-
     def rest_deficit(self, u: int, d: int, rest_slots: int, moved: tuple[int, int, int] | None = None) -> int:
         """Agents working days d and d + 1 on unit ``u`` who cannot get ``rest_slots`` between their shifts.
 
@@ -1355,15 +1450,16 @@ class _LocalSearch:
         a day d shift that ends at least the rest before. Starts are an interval order, so by Hall's
         theorem the k-th earliest day d + 1 start needs k agents among those off on day d and those whose
         day d shift ended in time. ``moved`` = (agent, day, new unwrapped start) tries a move first.
+        Shifts count without their overtime, as in the model's rest rows (:func:`_rest_rows`): an overtime
+        block that would cut into someone's rest is one the roster does not offer them.
         """
         unit, counts = self.units[u], self.counts[u]
         before, after = self._starts(u, d), self._starts(u, d + 1)
         if not before or not after:
             return 0
         length = int(self.length[self.col[next(iter(before))]])
-        late, early = self._extensions(list(before), "after"), self._extensions(list(after), "before")
-        ends = {i: start + length + late.get(i, 0) for i, start in before.items()}
-        begins = {i: start - early.get(i, 0) for i, start in after.items()}
+        ends = {i: start + length for i, start in before.items()}
+        begins = dict(after)
         if moved is not None:
             i, day, start = moved
             if i in ends and day % 7 == d % 7:
@@ -1382,8 +1478,10 @@ class _LocalSearch:
         self.value = getattr(self, "value", 0.0)
         while time.perf_counter() < stop:
             bad = [(u, d) for u, d in pairs if self.rest_deficit(u, d, rest_slots) > 0]
-            if not bad or not any(self._fix_rest(u, d, rest_slots) for u, d in bad):
+            if not bad or not (any(self._fix_rest(u, d, rest_slots) for u, d in bad)
+                               or any(self._rest_by_days_off(u, d, rest_slots) for u, d in bad)):
                 break
+        self._rest_refresh()
         return sum(self.rest_deficit(u, d, rest_slots) for u, d in pairs)
 
     def _affected(self, u: int, day: int, rest_slots: int, moved=None) -> int:
@@ -1424,6 +1522,53 @@ class _LocalSearch:
         _, added = self.add_agent(target)
         self.value += added
         return True
+
+    def _rest_by_days_off(self, u: int, d: int, rest_slots: int) -> bool:
+        """When no single start move helps: one agent working days d and d + 1 takes other days off,
+        so that it comes fresh to d + 1 (its latest day d shift goes, shifts on its new days come);
+        the cheapest such change that lowers the unit's rest deficit is kept."""
+        unit, counts = self.units[u], self.counts[u]
+        if unit["site"] in self.pinned or unit["patterns"] is None:
+            return False
+        after = (d + 1) % 7
+        pairs = [pair for pair in self.rest_pairs() if pair[0] == u]
+        now = sum(self.rest_deficit(*pair, rest_slots) for pair in pairs)
+        add_gain, add_prefix = self._span_sums(+1.0)
+        rem_gain, rem_prefix = self._span_sums(-1.0)
+        additions = self._best_additions(unit, add_prefix)
+        removals = self._best_removals(unit, rem_gain, rem_prefix)
+        latest = max(self._starts(u, d).items(), key=lambda item: item[1], default=(None, 0))[0]
+        if latest is None or not self._movable(self.col[latest]):
+            return False
+        removals[d] = (removals[d][0], latest)
+        moves = []
+        for p, old in enumerate(unit["patterns"]):
+            if counts[p] <= 0 or d not in old or after not in old:
+                continue
+            for r, new in enumerate(unit["patterns"]):
+                if d in new or after not in new:
+                    continue
+                leave, join = sorted(set(old) - set(new)), sorted(set(new) - set(old))
+                if any(removals[e][1] is None for e in leave) or any(additions[e][1] is None for e in join):
+                    continue
+                value = sum(removals[e][0] for e in leave) + sum(additions[e][0] for e in join)
+                moves.append((value, p, r, [removals[e][1] for e in leave], [additions[e][1] for e in join]))
+        for _, p, r, agents, columns in sorted(moves, key=lambda m: m[0])[:REST_CANDIDATES]:
+            kept = [(self.col[i], self.brk[i].copy()) for i in agents]
+            change = sum(self.remove_agent(i) for i in agents)
+            added = [self.add_agent(j) for j in columns]
+            counts[p] -= 1
+            counts[r] += 1
+            if sum(self.rest_deficit(*pair, rest_slots) for pair in pairs) < now:
+                self.value += change + sum(c for _, c in added)
+                return True
+            counts[p] += 1
+            counts[r] -= 1
+            for i, _ in added:
+                self.remove_agent(i)
+            for i, (j, breaks) in zip(agents, kept):
+                self._restore(i, j, breaks)
+        return False
 
     def _placement_scores(self, i: int, index: np.ndarray) -> np.ndarray:
         """Cost change of moving agent ``i`` to each column of ``index`` (its breaks placed later)."""
@@ -1696,9 +1841,14 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
     return v, report
 
 
-REST_SHARE = 0.2     # of the time limit kept for giving every tour its rest between days
+REST_SHARE = 0.05    # of the time limit kept for rest the search could not give (rarely used)
 REST_CANDIDATES = 8  # earliest next-day (latest same-day) shifts tried per repair move
 REST_TARGETS = 48    # cheapest new starts tried for each of them
+
+
+def _rest_slots(model: ShiftModel, options: PlanOptions) -> int:
+    """The least rest between a tour's consecutive days, in slots (0: no tours or no rule)."""
+    return int(round(options.rest_hours * 60 / QUANTUM)) if model.tours and options.rest_hours > 0 else 0
 
 
 def _rest_repaired(model: ShiftModel, v: np.ndarray, options: PlanOptions, tracker: _Tracker,
@@ -1706,10 +1856,10 @@ def _rest_repaired(model: ShiftModel, v: np.ndarray, options: PlanOptions, track
     """The plan with starts moved where the tours would otherwise make someone work consecutive days
     with less than ``options.rest_hours`` between shifts (the roster could not staff those shifts).
 
-    The model's tours count days off but not the rest between days. Rather than a row per start time
-    and day pair in the LP, the shifts that break it are moved afterwards at the least coverage cost;
-    then local search and repair alternate until ``stop`` (the moves cost coverage, the search wins
-    most of it back), and the cheapest plan that gives everyone their rest is kept and reported."""
+    The model's rest rows let a plan pay for rest it lacks (a MIP plan may, and so may one from a
+    rounding the first repair could not fully mend). Here the shifts that break it are moved at the
+    least coverage cost; then local search and repair alternate until ``stop`` (the moves cost coverage,
+    the search wins most of it back), and the cheapest plan that gives everyone their rest is kept."""
     rest = int(round(options.rest_hours * 60 / QUANTUM))
     search = _LocalSearch(model, v, options.weights)
     if not any(search.rest_deficit(u, d, rest) for u, d in search.rest_pairs()):
@@ -1725,7 +1875,7 @@ def _rest_repaired(model: ShiftModel, v: np.ndarray, options: PlanOptions, track
         remaining = stop - time.perf_counter()
         if left or remaining < 1.0:
             break
-        improved = improve(model, repaired, options.weights, remaining / 2)
+        improved = improve(model, repaired, options.weights, remaining / 2, rest_slots=rest)
         if cost @ improved >= cost @ repaired - 1e-6:
             break                 # the search finds nothing more to win back
         search = _LocalSearch(model, improved, options.weights)
@@ -1751,6 +1901,12 @@ def _first_plan(model: ShiftModel, lp: np.ndarray | None, tracker: _Tracker, opt
     if violation(model, v) > 1e-6:
         return None
     tracker.note(source, float(model.arrays()["cost"] @ v))
+    rest = _rest_slots(model, options)
+    if rest:
+        # Rest first, while moving starts is cheap: the search then keeps it and wins the cost back.
+        search = _LocalSearch(model, v, options.weights, rest)
+        search.repair_rest(rest, time.perf_counter() + 0.1 * options.time_limit)
+        v = search.solution()
     budget = options.time_limit - tracker.elapsed() - 0.5
     if len(model.arrays()["row_lb"]) <= LARGE_ROWS:
         budget = min(0.3 * options.time_limit, budget)   # leave the MIP time to prove optimality
@@ -1767,7 +1923,7 @@ def _first_plan(model: ShiftModel, lp: np.ndarray | None, tracker: _Tracker, opt
                 best[:] = [plan, value]
                 tracker.note("local search", value)
 
-        keep(improve(model, v, options.weights, budget, target, better=keep))
+        keep(improve(model, v, options.weights, budget, target, better=keep, rest_slots=rest))
         v = best[0]
     return v
 

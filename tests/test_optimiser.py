@@ -242,3 +242,24 @@ def test_tours_leave_eleven_hours_rest_so_the_roster_staffs_every_shift(rest_hou
     else:
         # without it the cheapest tours pair Monday 14:00-22:00 with Tuesday 06:00: shifts stay open
         assert open_shifts > 0
+
+
+@pytest.mark.parametrize("rest_hours, agents", [(11.0, 2), (0.0, 1)])
+def test_the_bound_knows_one_agent_cannot_close_monday_and_open_tuesday(rest_hours, agents):
+    """One agent needed Monday 14:00-22:00 and Tuesday 06:00-14:00, nobody else all week, 8-hour shifts at
+    20 an hour, tours of 5 days in a row. Tuesday 06:00 is 8 hours after Monday 22:00, so under the
+    11-hour rule Tuesday needs someone off on Monday: 2 agents, 10 shifts (8 of them idle, at 2 an
+    agent-hour over), 1,728; without the rule one agent does both, 5 shifts, 848. The LP relaxation
+    must already know it (rest as Hall's conditions on start times), so the plan is proven optimal."""
+    ds = pd.date_range("2025-06-02", periods=7 * 24, freq="60min", tz="UTC")
+    hours = {0: range(14, 22), 1: range(6, 14)}
+    need = [1.0 if t.hour in hours.get(t.weekday(), ()) else 0.0 for t in ds]
+    frame = pd.DataFrame({"queue": "q", "ds": ds, "scheduled": need})
+    tmpl = templates({"template": "FT", "days_per_week": 5, "days_off_rule": "consecutive"})
+    result = plan(frame, sites(), tmpl, rest_hours=rest_hours, gap=0.0)
+    idle = 5 * agents - 2
+    expected = 5 * agents * 8 * 20 + idle * 8 * 2
+    assert result.report.lp_relaxation == pytest.approx(expected, rel=1e-6)
+    assert result.report.objective == pytest.approx(expected, rel=1e-6)
+    assert result.report.status == "optimal"
+    assert int(result.tours["count"].sum()) == agents
