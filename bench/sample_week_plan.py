@@ -18,6 +18,7 @@ from pathlib import Path
 
 import streamlit.logger
 
+streamlit.logger.set_log_level("error")     # st.cache_data outside a Streamlit run warns on every call
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduling.optimiser import PlanOptions, plan_shifts  # noqa: E402
@@ -30,7 +31,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=120.0)
     args = parser.parse_args()
-    streamlit.logger.set_log_level("error")     # st.cache_data outside a Streamlit run warns on every call
     print(f"sample week plan and roster: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     sites = load_sites(state.SAMPLE_SITES)
     templates = load_templates(state.SAMPLE_TEMPLATES, sites=sites)

@@ -819,8 +819,8 @@ class _LocalSearch:
     search), keeping the best plan.
 
     With ``rest_slots``, a move that leaves more agent-days of the tours without that rest between
-    consecutive days (overtime included, see :meth:`rest_deficit`) is undone, so a plan once given its
-    rest keeps it.
+    consecutive days (shifts without their overtime, see :meth:`rest_deficit`) is undone, so a plan once
+    given its rest keeps it.
 
     Coverage penalties are judged per slot (they bound the interval-level ones from above). Shifts
     carrying overtime keep their start, and sites limited by seats are left as they are.
@@ -1478,8 +1478,7 @@ class _LocalSearch:
         self.value = getattr(self, "value", 0.0)
         while time.perf_counter() < stop:
             bad = [(u, d) for u, d in pairs if self.rest_deficit(u, d, rest_slots) > 0]
-            if not bad or not (any(self._fix_rest(u, d, rest_slots) for u, d in bad)
-                               or any(self._rest_by_days_off(u, d, rest_slots) for u, d in bad)):
+            if not bad or not any(self._fix_rest(u, d, rest_slots) for u, d in bad):
                 break
         self._rest_refresh()
         return sum(self.rest_deficit(u, d, rest_slots) for u, d in pairs)
@@ -1522,53 +1521,6 @@ class _LocalSearch:
         _, added = self.add_agent(target)
         self.value += added
         return True
-
-    def _rest_by_days_off(self, u: int, d: int, rest_slots: int) -> bool:
-        """When no single start move helps: one agent working days d and d + 1 takes other days off,
-        so that it comes fresh to d + 1 (its latest day d shift goes, shifts on its new days come);
-        the cheapest such change that lowers the unit's rest deficit is kept."""
-        unit, counts = self.units[u], self.counts[u]
-        if unit["site"] in self.pinned or unit["patterns"] is None:
-            return False
-        after = (d + 1) % 7
-        pairs = [pair for pair in self.rest_pairs() if pair[0] == u]
-        now = sum(self.rest_deficit(*pair, rest_slots) for pair in pairs)
-        add_gain, add_prefix = self._span_sums(+1.0)
-        rem_gain, rem_prefix = self._span_sums(-1.0)
-        additions = self._best_additions(unit, add_prefix)
-        removals = self._best_removals(unit, rem_gain, rem_prefix)
-        latest = max(self._starts(u, d).items(), key=lambda item: item[1], default=(None, 0))[0]
-        if latest is None or not self._movable(self.col[latest]):
-            return False
-        removals[d] = (removals[d][0], latest)
-        moves = []
-        for p, old in enumerate(unit["patterns"]):
-            if counts[p] <= 0 or d not in old or after not in old:
-                continue
-            for r, new in enumerate(unit["patterns"]):
-                if d in new or after not in new:
-                    continue
-                leave, join = sorted(set(old) - set(new)), sorted(set(new) - set(old))
-                if any(removals[e][1] is None for e in leave) or any(additions[e][1] is None for e in join):
-                    continue
-                value = sum(removals[e][0] for e in leave) + sum(additions[e][0] for e in join)
-                moves.append((value, p, r, [removals[e][1] for e in leave], [additions[e][1] for e in join]))
-        for _, p, r, agents, columns in sorted(moves, key=lambda m: m[0])[:REST_CANDIDATES]:
-            kept = [(self.col[i], self.brk[i].copy()) for i in agents]
-            change = sum(self.remove_agent(i) for i in agents)
-            added = [self.add_agent(j) for j in columns]
-            counts[p] -= 1
-            counts[r] += 1
-            if sum(self.rest_deficit(*pair, rest_slots) for pair in pairs) < now:
-                self.value += change + sum(c for _, c in added)
-                return True
-            counts[p] += 1
-            counts[r] -= 1
-            for i, _ in added:
-                self.remove_agent(i)
-            for i, (j, breaks) in zip(agents, kept):
-                self._restore(i, j, breaks)
-        return False
 
     def _placement_scores(self, i: int, index: np.ndarray) -> np.ndarray:
         """Cost change of moving agent ``i`` to each column of ``index`` (its breaks placed later)."""
