@@ -1336,7 +1336,6 @@ class _LocalSearch:
                 if self.value > best_value + 1e-6 or worse_rest:
                     self._rollback(best)
                     self.value = best_value
-                    self._rest_refresh()
             if time.perf_counter() >= stop or not self.units or best_value <= target or idle >= RESTARTS:
                 return
             self._perturb(rng)
@@ -1480,7 +1479,6 @@ class _LocalSearch:
             bad = [(u, d) for u, d in pairs if self.rest_deficit(u, d, rest_slots) > 0]
             if not bad or not any(self._fix_rest(u, d, rest_slots) for u, d in bad):
                 break
-        self._rest_refresh()
         return sum(self.rest_deficit(u, d, rest_slots) for u, d in pairs)
 
     def _affected(self, u: int, day: int, rest_slots: int, moved=None) -> int:
