@@ -1136,15 +1136,22 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
                         if clique.min() < t1.size <= clique.max():  # within one day the agent row suffices
                             row = m.constraints(1, ub=1.0)
                             m.add(np.repeat(row, clique.size), x[clique], 1.0)
-        values, _ = m.solve(options)
+        values, _ = m.solve(options, max_nodes=WINDOW_NODES)
         if values is None:
             return
+        was, cost = {key: taken[key[0]].get(key[1]) for key in chosen}, total()
         for (agent_id, day), (t, x) in chosen.items():
             pick = t[values[x] > 0.5]
             if pick.size:
                 taken[agent_id][day] = int(pick[0])
             else:
                 taken[agent_id].pop(day, None)
+        if total() > cost + 1e-6:   # stopped at the node limit with worse than what it had: keep that
+            for (agent_id, day), t in was.items():
+                if t is None:
+                    taken[agent_id].pop(day, None)
+                else:
+                    taken[agent_id][day] = t
 
     def total() -> float:
         given = np.zeros(len(types))
@@ -1161,7 +1168,9 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
     for day in range(horizon.days):
         solve_window((day,), look_ahead=True)
     best, passes, limited = total(), 1, False
-    pairs = [(d, (d + 1) % horizon.days) for d in range(horizon.days if horizon.cyclic else horizon.days - 1)]
+    # pairs of days (a one-day cycle has none: its "pair" would be the same day twice)
+    pairs = [(d, (d + 1) % horizon.days) for d in range(horizon.days if horizon.cyclic else horizon.days - 1)
+             if (d + 1) % horizon.days != d]
     while pairs and passes <= PAIR_PASSES and not (limited := time.perf_counter() - began > options.time_limit):
         for pair in pairs:
             solve_window(pair, look_ahead=False)
@@ -1194,6 +1203,7 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
                                    "tours_given_up": len(gave_up), "shift_seconds": time.perf_counter() - began}
 
 
+WINDOW_NODES = 500    # branch-and-bound nodes per day or pair of days (rest cliques, the overtime cap: a real MILP)
 REPAIR_AGENTS = 16   # agents freed together in one repair: small enough to solve exactly in about a second
 REPAIR_ATTEMPTS = 6   # neighbourhoods tried while shifts stay open (two per stuck agent at most)
 REPAIR_NODES = 100    # branch-and-bound nodes per neighbourhood (most solve at the root)
@@ -1491,14 +1501,17 @@ def _pair_cost(agent: Agent, t: np.ndarray, kinds: np.ndarray, weekdays: np.ndar
 
 
 def _run_with(worked: set[int], day: int, horizon: Horizon) -> int:
-    """Longest run of working days through ``day`` if it is added to ``worked`` (cyclic horizon wraps)."""
+    """Longest run of working days through ``day`` if it is added to ``worked`` (a cyclic horizon of whole
+    weeks wraps; a shorter one is a one-off period for runs of days, as :mod:`scheduling.roster_check`
+    counts them: a one-day plan repeated would make everyone who works it work every day)."""
     days = worked | {day}
-    if horizon.cyclic and len(days) == horizon.days:
+    wraps = horizon.cyclic and horizon.days >= 7
+    if wraps and len(days) == horizon.days:
         return horizon.days + 1
     run = 1
     for step in (-1, 1):
         k = day + step
-        while (k % horizon.days if horizon.cyclic else k) in days and (horizon.cyclic or 0 <= k < horizon.days):
+        while (k % horizon.days if wraps else k) in days and (wraps or 0 <= k < horizon.days):
             run += 1
             k += step
     return run

@@ -20,6 +20,8 @@ templates and the horizon, and recounts from those facts alone. Rules checked:
 
 Days are site-local dates counted from the horizon's first local date; with a cyclic horizon the
 roster repeats, so days, rest and runs wrap from the last day to the first (Sunday night to Monday).
+Runs of working days wrap only in a horizon of whole weeks: a shorter one (a single day) is counted
+as a one-off period, or everyone who works a one-day plan would work every day.
 """
 from __future__ import annotations
 
@@ -113,7 +115,7 @@ def _days(agent: Agent, own: pd.DataFrame, horizon: Horizon, most: int) -> list[
         if n > 1:
             out.append(_v("one_per_day", agent.agent_id, f"{n} shifts on local day {day}"))
     worked = sorted(set(own["daykey"]))
-    if horizon.cyclic:
+    if horizon.cyclic and horizon.days >= 7:   # shorter cyclic horizons are counted as one-off periods
         if len(worked) == horizon.days:
             run = float("inf")
         else:

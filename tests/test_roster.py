@@ -13,6 +13,7 @@ from scheduling.agents import load_agents
 from scheduling.roster import build_roster, interval_coverage, read_plan
 from scheduling.roster_check import check_roster
 
+PLANS = Path(__file__).resolve().parent / "plans"
 WEEK = pd.Timestamp("2025-03-24")  # Monday; Europe moves its clocks on Sunday 30 March 2025
 SITES_CSV = """site,timezone,queues,earliest_start,latest_start,max_agents,hourly_cost
 Dublin,Europe/Dublin,phone;chat,00:00,23:45,100,30
@@ -142,6 +143,23 @@ def test_anonymous_agents_staff_the_whole_plan(tmp_path):
     assert roster.fairness["shifts"].eq(5).all()
     # Manila's Monday 22:00 shifts run into Tuesday: night shifts, counted for fairness
     assert roster.fairness.loc[roster.fairness["site"] == "Manila", "nights"].sum() == 10
+
+
+def test_a_one_day_plan_is_rostered(tmp_path):
+    # A one-day cyclic plan has no pair of days to re-solve (the same day twice gave HiGHS a matrix with
+    # duplicate entries, on which it hung), and runs of days do not wrap round it (everyone would work
+    # every day). Agents may work up to 60 h a week: a one-day horizon gets a seventh of it, 8.6 h.
+    rows = line("Dublin", "phone", [0], "09:00", count=2) + line("Dublin", "phone", [0], "14:00")
+    block = {"site": "Dublin", "queue": "phone", "date_local": WEEK.date().isoformat(), "start_local": "17:30",
+             "end_local": "18:30", "count": 2}
+    folder = make_plan(tmp_path / "plan", rows, overtime=[block])
+    (folder / "summary.json").write_text(json.dumps({"horizon_start": WEEK.tz_localize("UTC").isoformat(), "days": 1}))
+    plan = read_plan(folder)
+    agents = load_agents(agents_file(tmp_path, [f"A{k},,Dublin,,full_time,0,60,,,," for k in range(4)]), plan.sites)
+    roster = build_roster(plan, agents)
+    assert plan.horizon.days == 1 and plan.horizon.cyclic and plan.shifts["overtime_hours"].sum() == 2
+    assert roster.open_shifts.empty and len(roster.assigned) == 3
+    assert violations(plan, roster).empty
 
 
 def test_open_shifts_say_why(tmp_path):
