@@ -31,11 +31,14 @@ interchangeable queues are dealt out afterwards):
    by queue; the largest rest-compatible matching between consecutive days bounds how many may work
    both. Costs: open shifts, preferred days off worked, a convex penalty on weekend days per agent, a
    reward for giving contracted agents a tour.
-2. Shifts (:func:`_assign_shifts`): with tours fixed, each agent's working days get a shift by a
-   large-neighbourhood search over days: each day, then each pair of consecutive days, re-solved
-   exactly with all other days fixed (a transportation problem, plus the rest conflicts between the
-   two days), while a pass lowers the cost: open shifts, preferences (shift kinds), a convex penalty
-   on nights and lates per agent.
+2. Shifts (:func:`_assign_shifts`): with tours fixed, agents who are alike (same days-off pattern,
+   same shifts open to them: all anonymous agents of a template) first get whole weeks from
+   :func:`_chain_seed`, a small integer flow of chains of rest-compatible shifts through each
+   pattern's working days. Then each agent's working days get a shift by a large-neighbourhood
+   search over days: each day, then each pair of consecutive days, re-solved exactly with all other
+   days fixed (a transportation problem, plus the rest conflicts between the two days), while a pass
+   lowers the cost: open shifts, preferences (shift kinds), a convex penalty on nights and lates per
+   agent.
 3. Repair (:func:`_repair_open`, :func:`_repair`): a tour that could not be filled is re-solved
    exactly with up to :data:`REPAIR_AGENTS` agents on the same template (ejection chains: those
    holding shifts it could work, those who could take what is open): tours, shifts and rest as
@@ -1165,6 +1168,11 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
                 cost += unfilled_cost * (len(days_of[agent_id]) - len(chosen))
         return cost + float((open_cost * (counts - given)).sum())
 
+    if must:
+        chain_cost = lambda a, t: float(  # noqa: E731
+            _pair_cost(agents[a], t, kind_all, weekday_all, [], w, True, whole=True).sum() + dropped_cost[t].sum())
+        taken.update(_chain_seed(types, eligible, tours, horizon, start, reach, open_cost, dropped_cost, conflict,
+                                 cap, chain_cost, options))
     for day in range(horizon.days):
         solve_window((day,), look_ahead=True)
     best, passes, limited = total(), 1, False
@@ -1201,6 +1209,162 @@ def _assign_shifts(types: pd.DataFrame, type_of: np.ndarray, shifts: pd.DataFram
     return assignment, unoffered, {"passes": passes, "objective": best, "time_limited": limited,
                                    "repaired": repaired, "overtime_minutes_reoffered": reoffered,
                                    "tours_given_up": len(gave_up), "shift_seconds": time.perf_counter() - began}
+
+
+CHAIN_COLUMNS = 40_000   # largest chain flow tried per template and week (measured: at most ~7,000)
+CHAIN_NODES = 200        # branch-and-bound nodes for it (measured: all solved to optimality)
+
+
+def _chain_seed(types: pd.DataFrame, eligible: dict[str, np.ndarray], tours: dict, horizon: Horizon,
+                start: np.ndarray, reach: np.ndarray, open_cost: np.ndarray, dropped_cost: np.ndarray,
+                conflict, cap: float, cost_of, options: RosterOptions) -> dict[str, dict[int, int]]:
+    """Whole weeks for agents who are alike: per template and week, the agents on the same days-off
+    pattern who may take the same shifts form a class, and a chain of shifts through a class's
+    working days (each next shift starting at least the rest time after the previous one ends) is a
+    week one of them can work. Chains for all classes at once are a small integer multi-commodity flow:
+    per class and pair of successive working days a line of event times (ends plus rest, starts) that
+    the flow waits along, so the rows grow with the shifts, not their pairs. It covers each planned
+    shift as planned or without (some of) its overtime, at the cost of what stays open or is not
+    offered. The chains go to the class's agents by least ``cost_of(agent_id, types)`` (preferences,
+    nights and lates). Returns agent -> {day: type} for the agents given a whole week.
+
+    Why: the day-by-day search decides each day with the others fixed, and pairwise rest conditions
+    do not make whole weeks: on the sample week it left 8 of Manila's night shifts open that this
+    flow staffs. Agents who differ (their own availability) make classes of one, yet the model stays
+    small: 7,000 columns and 0.5-5 s for the 60 FT 8h agents of a site in ``bench/roster.py``."""
+    day_all, template_all = types["day"].to_numpy(), types["template"].to_numpy()
+    parent, overtime = types["parent"].to_numpy(), types["overtime_hours"].to_numpy()
+    counts = types["count"].to_numpy(dtype=float)
+    kinds = np.isin(types["kind"].to_numpy(), ("night", "late"))
+    period = horizon.seconds
+    # times on the shift's own local day's lap of the cycle (a Tuesday 02:00 in Manila is Monday in UTC)
+    lap = types["lap"].to_numpy() * period
+    start, reach = start - lap, reach - lap
+    seeded: dict[str, dict[int, int]] = {}
+    groups: dict[tuple[str, int], dict[tuple, list[str]]] = {}
+    for (agent_id, week), (name, days) in tours.items():
+        if agent_id in eligible:
+            key = (tuple(days), eligible[agent_id].tobytes())
+            groups.setdefault((name, week), {}).setdefault(key, []).append(agent_id)
+    for (name, week), classes in sorted(groups.items()):
+        mine = (template_all == name) & (day_all // 7 == week)
+        planned = np.flatnonzero(mine & (parent == np.arange(len(types))))
+        m = _Model()
+        cover = m.constraints(planned.size, lb=counts[planned], ub=counts[planned])
+        m.add(cover, m.variables(planned.size, ub=counts[planned], cost=open_cost[planned], integer=False), 1.0)
+        position = {int(t): i for i, t in enumerate(planned)}
+        flows = []
+        for (days, _), members in sorted(classes.items()):
+            ok = eligible[members[0]] & mine
+            order = _run_order(list(days), horizon)
+            layers = [np.flatnonzero(ok & (day_all == d)) for d in order]
+            if any(not layer.size for layer in layers):
+                continue
+            # times on one line: a day after the week's wrap is a period later
+            shift = [period * sum(order[j] < order[j - 1] for j in range(1, i + 1)) for i in range(len(order))]
+            n = m.variables(1, ub=float(len(members)), integer=True)[0]
+            y = [m.variables(layer.size, ub=float(len(members)), cost=dropped_cost[layer]) for layer in layers]
+            for layer, x in zip(layers, y):
+                m.add(cover[[position[int(k)] for k in parent[layer]]], x, 1.0)
+                row = m.constraints(1, lb=0.0, ub=0.0)   # every agent of the class given a chain works each day
+                m.add(row, n, -1.0)
+                m.add(np.repeat(row, x.size), x, 1.0)
+            for i in range(len(order) - 1):
+                ends = reach[layers[i]] + shift[i]
+                begins = start[layers[i + 1]] + shift[i + 1]
+                times = np.unique(np.concatenate([ends, begins]))
+                nodes = m.constraints(times.size, lb=0.0, ub=0.0)
+                wait = m.variables(times.size - 1, ub=INF, integer=False)
+                m.add(nodes[np.searchsorted(times, ends)], y[i], 1.0)        # arrive after the rest
+                m.add(nodes[np.searchsorted(times, begins)], y[i + 1], -1.0)  # leave to start the next shift
+                m.add(nodes[:-1], wait, -1.0)
+                m.add(nodes[1:], wait, 1.0)
+            flows.append((members, order, layers, y, shift))
+        if not flows or m.n_cols > CHAIN_COLUMNS:
+            continue
+        values, _ = m.solve(options, max_nodes=CHAIN_NODES)
+        if values is None:
+            continue
+        for members, order, layers, y, shift in flows:
+            picks = [np.repeat(layer, np.round(values[x]).astype(int)) for layer, x in zip(layers, y)]
+            valid = []
+            for chain in _decompose(picks, start, reach, shift, kinds):
+                chain = np.array(_within_cap(chain, types, cap), dtype=np.int64)
+                if (overtime[chain].sum() <= cap + 1e-9 and eligible[members[0]][chain].all()
+                        and conflict(chain, chain).sum() == chain.size):
+                    valid.append(chain)
+            for agent_id, chain in _match(members, valid, cost_of, options):
+                seeded.setdefault(agent_id, {}).update(zip(order, chain.tolist()))
+    # each week was checked on its own: an agent's weeks must also keep the rest between them
+    for agent_id, week_days in list(seeded.items()):
+        picks = np.array(list(week_days.values()), dtype=np.int64)
+        if conflict(picks, picks).sum() != picks.size:
+            del seeded[agent_id]
+    return seeded
+
+
+def _decompose(picks: list[np.ndarray], start: np.ndarray, reach: np.ndarray, shift: list[float],
+               unsocial: np.ndarray) -> list[list[int]]:
+    """The flow's shifts per day (``picks``, types in working-day order) as chains, one shift a day.
+
+    Being ready by a shift's start (the previous shift's end plus rest, ``reach``, on or before it) is
+    a nested family over the day's shifts in start order, so each may take any chain ready by then
+    and all still get one. Unsocial shifts (nights, lates) go to the chains with the fewest so far,
+    the others to those with the most: fair shares, as the search's convex penalty wants."""
+    chains = [[int(t)] for t in picks[0]]
+    for i in range(1, len(picks)):
+        free = list(range(len(chains)))
+        for t in sorted(picks[i].tolist(), key=lambda t: start[t]):
+            ready = [c for c in free if reach[chains[c][-1]] + shift[i - 1] <= start[t] + shift[i]]
+            if not ready:   # not a flow after all (rounding): no seed from it
+                return []
+            burden = [int(unsocial[chains[c]].sum()) for c in ready]
+            c = ready[int(np.argmin(burden) if unsocial[t] else np.argmax(burden))]
+            chains[c].append(int(t))
+            free.remove(c)
+    return chains
+
+
+def _match(members: list[str], chains: list[np.ndarray], cost_of, options: RosterOptions
+           ) -> list[tuple[str, np.ndarray]]:
+    """Each chain to a different agent at least total ``cost_of(agent_id, chain)``: an assignment problem."""
+    if len(members) < 2 or not chains:
+        return list(zip(members, chains))
+    cost = np.array([[cost_of(a, c) for c in chains] for a in members])
+    m = _Model()
+    x = m.variables(cost.size, cost=cost.ravel()).reshape(cost.shape)
+    m.add(np.repeat(m.constraints(len(members), ub=1.0), len(chains)), x.ravel(), 1.0)
+    m.add(np.tile(m.constraints(len(chains), lb=1.0, ub=1.0), len(members)), x.ravel(), 1.0)
+    values, _ = m.solve(options)
+    if values is None:
+        return list(zip(members, chains))
+    picks = values[x] > 0.5
+    return [(members[i], chains[j]) for i, j in zip(*np.nonzero(picks))]
+
+
+def _run_order(days: list[int], horizon: Horizon) -> list[int]:
+    """The working days in the order one agent works them: on a one-week cyclic horizon, starting after
+    the longest break (Saturday to Tuesday wraps to Saturday, Sunday, Monday, Tuesday)."""
+    days = sorted(days)
+    if not (horizon.cyclic and horizon.weeks == 1) or len(days) < 2:
+        return days
+    gaps = [(days[(i + 1) % len(days)] - days[i]) % horizon.days for i in range(len(days))]
+    first = (int(np.argmax(gaps)) + 1) % len(days)
+    return days[first:] + days[:first]
+
+
+def _within_cap(chain: list[int], types: pd.DataFrame, cap: float) -> list[int]:
+    """The chain with its largest overtime blocks dropped (the shift staffed without them) until the
+    agent's weekly overtime is within ``cap`` hours."""
+    overtime, parent = types["overtime_hours"].to_numpy(), types["parent"].to_numpy()
+    chain = list(chain)
+    while overtime[chain].sum() > cap + 1e-9:
+        i = int(np.argmax(overtime[chain]))
+        bare = np.flatnonzero((parent == parent[chain[i]]) & (overtime == 0))
+        if not bare.size:
+            break
+        chain[i] = int(bare[0])
+    return chain
 
 
 WINDOW_NODES = 500    # branch-and-bound nodes per day or pair of days (rest cliques, the overtime cap: a real MILP)
