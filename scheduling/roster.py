@@ -1235,7 +1235,7 @@ def _chain_seed(types: pd.DataFrame, eligible: dict[str, np.ndarray], tours: dic
     day_all, template_all = types["day"].to_numpy(), types["template"].to_numpy()
     parent, overtime = types["parent"].to_numpy(), types["overtime_hours"].to_numpy()
     counts = types["count"].to_numpy(dtype=float)
-    kinds = np.isin(types["kind"].to_numpy(), ("night", "late"))
+    unsocial = np.isin(types["kind"].to_numpy(), ("night", "late"))
     period = horizon.seconds
     # times on the shift's own local day's lap of the cycle (a Tuesday 02:00 in Manila is Monday in UTC)
     lap = types["lap"].to_numpy() * period
@@ -1261,7 +1261,7 @@ def _chain_seed(types: pd.DataFrame, eligible: dict[str, np.ndarray], tours: dic
             if any(not layer.size for layer in layers):
                 continue
             # times on one line: a day after the week's wrap is a period later
-            shift = [period * sum(order[j] < order[j - 1] for j in range(1, i + 1)) for i in range(len(order))]
+            shift = period * np.concatenate([[0], np.cumsum(np.diff(order) < 0)])
             n = m.variables(1, ub=float(len(members)), integer=True)[0]
             y = [m.variables(layer.size, ub=float(len(members)), cost=dropped_cost[layer]) for layer in layers]
             for layer, x in zip(layers, y):
@@ -1288,8 +1288,8 @@ def _chain_seed(types: pd.DataFrame, eligible: dict[str, np.ndarray], tours: dic
         for members, order, layers, y, shift in flows:
             picks = [np.repeat(layer, np.round(values[x]).astype(int)) for layer, x in zip(layers, y)]
             valid = []
-            for chain in _decompose(picks, start, reach, shift, kinds):
-                chain = np.array(_within_cap(chain, types, cap), dtype=np.int64)
+            for chain in _decompose(picks, start, reach, shift, unsocial):
+                chain = _within_cap(np.array(chain, dtype=np.int64), overtime, parent, cap)
                 if (overtime[chain].sum() <= cap + 1e-9 and eligible[members[0]][chain].all()
                         and conflict(chain, chain).sum() == chain.size):
                     valid.append(chain)
@@ -1303,7 +1303,7 @@ def _chain_seed(types: pd.DataFrame, eligible: dict[str, np.ndarray], tours: dic
     return seeded
 
 
-def _decompose(picks: list[np.ndarray], start: np.ndarray, reach: np.ndarray, shift: list[float],
+def _decompose(picks: list[np.ndarray], start: np.ndarray, reach: np.ndarray, shift: np.ndarray,
                unsocial: np.ndarray) -> list[list[int]]:
     """The flow's shifts per day (``picks``, types in working-day order) as chains, one shift a day.
 
@@ -1353,17 +1353,16 @@ def _run_order(days: list[int], horizon: Horizon) -> list[int]:
     return days[first:] + days[:first]
 
 
-def _within_cap(chain: list[int], types: pd.DataFrame, cap: float) -> list[int]:
-    """The chain with its largest overtime blocks dropped (the shift staffed without them) until the
-    agent's weekly overtime is within ``cap`` hours."""
-    overtime, parent = types["overtime_hours"].to_numpy(), types["parent"].to_numpy()
-    chain = list(chain)
+def _within_cap(chain: np.ndarray, overtime: np.ndarray, parent: np.ndarray, cap: float) -> np.ndarray:
+    """The chain (types) with its largest overtime blocks dropped (the shift staffed as its variant
+    without overtime) until the agent's weekly overtime is within ``cap`` hours."""
+    chain = chain.copy()
     while overtime[chain].sum() > cap + 1e-9:
         i = int(np.argmax(overtime[chain]))
         bare = np.flatnonzero((parent == parent[chain[i]]) & (overtime == 0))
         if not bare.size:
             break
-        chain[i] = int(bare[0])
+        chain[i] = bare[0]
     return chain
 
 
@@ -1669,7 +1668,7 @@ def _run_with(worked: set[int], day: int, horizon: Horizon) -> int:
     weeks wraps; a shorter one is a one-off period for runs of days, as :mod:`scheduling.roster_check`
     counts them: a one-day plan repeated would make everyone who works it work every day)."""
     days = worked | {day}
-    wraps = horizon.cyclic and horizon.days >= 7
+    wraps = horizon.cyclic and horizon.days >= 7   # as the checker counts them
     if wraps and len(days) == horizon.days:
         return horizon.days + 1
     run = 1
