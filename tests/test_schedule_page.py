@@ -1,6 +1,7 @@
 """The Schedule page (shift plan part) through Streamlit's AppTest, reached by the app's own navigation."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,11 @@ def test_plan_from_the_staffing_requirements(page):
     assert float(next(m for m in page.metric if m.label == "Cost of shifts").value.replace(",", "")) > 0
     assert len(page.get("plotly_chart")) >= 3          # coverage, start heatmap, gap over time
     assert len(page.get("download_button")) == 5
+    # Planners read labels, not the downloads' snake_case names: every column of the per-site and overtime tables.
+    for table in (d for d in page.dataframe if {"paid_hours", "cost_if_used"} & set(d.value.columns)):
+        labels = {name: spec.get("label") for name, spec in json.loads(table.proto.columns).items() if name != "_index"}
+        assert set(table.value.columns) <= set(labels) and not any("_" in label for label in labels.values()), labels
+    assert next(m for m in page.metric if m.label == "Gap to bound").proto.help     # what the gap means
     plan = page.session_state["shift_plan"]
     assert plan.shifts["count"].sum() > 0 and plan.report.objective is not None
     # Another view of the same plan: local time of a site, no re-solve.

@@ -167,6 +167,25 @@ def gap_figure(plan: ShiftPlan) -> go.Figure:
     return figure
 
 
+GAP_HELP = ("At most how much more this plan costs than the cheapest possible one: (plan - bound) / plan. The "
+            "bound is the LP relaxation (or the MIP's proven bound when the MIP ran), which may staff with fractions "
+            "of agents; with few agents on a queue, even the best plan stays some way above it.")
+# Screen labels; the downloads keep the snake_case names for other tools.
+SITE_LABELS = {"shifts": "Shifts", "paid_hours": "Paid hours", "fte": "FTE", "headcount": "Head count",
+               "cost": "Cost of shifts", "night_hours": "Night hours", "overtime_hours_offered": "Overtime hours offered",
+               "overtime_cost_if_used": "Overtime cost if all worked"}
+OVERTIME_LABELS = {"site": "Site", "date_local": "Local date", "queue": "Queue", "side": "Before or after the shift",
+                   "start_local": "From (local)", "end_local": "To (local)", "minutes": "Minutes", "count": "Blocks",
+                   "start_utc": "From (UTC)", "cost_if_used": "Cost if worked"}
+
+
+def _labels(frame: pd.DataFrame, labels: dict[str, str]) -> dict:
+    """Column configs: the screen label, and numbers with the reader's thousands separators."""
+    return {name: st.column_config.NumberColumn(label, format="localized")
+            if pd.api.types.is_numeric_dtype(frame[name]) else st.column_config.Column(label)
+            for name, label in labels.items() if name in frame}
+
+
 def show(plan: ShiftPlan) -> None:
     facts = summary(plan)
     solver = facts["solver"]
@@ -174,7 +193,7 @@ def show(plan: ShiftPlan) -> None:
     cols[0].metric("Cost of shifts", f"{facts['cost']['shifts']:,.0f}")
     cols[1].metric("Paid hours", f"{facts['paid_hours']:,.0f}")
     cols[2].metric("FTE", f"{facts['fte']:,.1f}")
-    cols[3].metric("Gap to bound", "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}")
+    cols[3].metric("Gap to bound", "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}", help=GAP_HELP)
     cols[4].metric("Overtime offered (if all worked)", f"{facts['cost']['overtime_if_all_used']:,.0f}")
     st.caption(f"Solver {solver['name']}: {solver['status']}; objective {solver['objective'] or 0:,.0f}, bound "
                f"{solver['bound'] or 0:,.0f}, LP relaxation {solver['lp_relaxation'] or 0:,.0f}; "
@@ -182,8 +201,9 @@ def show(plan: ShiftPlan) -> None:
                f"model {solver['model_size']['columns']:,} columns x {solver['model_size']['rows']:,} rows.")
     for warning in plan.warnings:
         st.warning(warning)
-    per_site = pd.DataFrame(facts["sites"]).T
-    st.dataframe(per_site, width="stretch")
+    per_site = pd.DataFrame(facts["sites"]).T.astype(float)
+    per_site = per_site.round(0).assign(fte=per_site["fte"].round(1))
+    st.dataframe(per_site, width="stretch", column_config=_labels(per_site, SITE_LABELS))
 
     st.subheader("Coverage")
     left, right = st.columns(2)
@@ -204,7 +224,7 @@ def show(plan: ShiftPlan) -> None:
     if blocks.empty:
         st.caption("No overtime blocks: the upper band is covered by the base plan, or no overtime rules apply.")
     else:
-        st.dataframe(blocks, width="stretch", hide_index=True)
+        st.dataframe(blocks, width="stretch", hide_index=True, column_config=_labels(blocks, OVERTIME_LABELS))
 
     st.subheader("Gap over time")
     st.plotly_chart(gap_figure(plan), width="stretch")
