@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from shift_plan import inputs, week_requirements  # noqa: E402
 
-from scheduling.optimiser import PlanOptions, _highs_lp, build_model, slot_counts, solve  # noqa: E402
+from scheduling.highs_mip import highs_model  # noqa: E402
+from scheduling.optimiser import PlanOptions, build_model, slot_counts, solve  # noqa: E402
 from scheduling.shifts import fold_into_weeks  # noqa: E402
 from scheduling.sites import load_requirements  # noqa: E402
 
@@ -58,7 +59,7 @@ def lp_solution(model) -> tuple[float, np.ndarray]:
     h = highs(600)
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
-    h.passModel(_highs_lp(model.arrays(), integer=False))
+    h.passModel(highs_model(model.arrays(), integer=False))
     h.run()
     return float(h.getInfo().objective_function_value), np.array(h.getSolution().col_value)
 
@@ -68,7 +69,7 @@ def mip(a: dict, v: np.ndarray, seconds: float, root_by_ipm: bool) -> tuple[floa
     h = highs(seconds)
     if root_by_ipm:
         h.setOptionValue("mip_lp_solver", "ipm")
-    h.passModel(_highs_lp(a, integer=True))
+    h.passModel(highs_model(a, integer=True))
     start_from(h, v)
     h.run()
     info = h.getInfo()

@@ -54,6 +54,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
+from scheduling.highs_mip import highs_model, new_highs, run_mip
 from scheduling.shifts import (QUANTUM, SLOT, Timeline, break_windows, candidate_shifts, fold_into_weeks,
                                slot_requirements, uncoverable)
 from scheduling.sites import OvertimeRule, Requirements, ShiftTemplate, Site
@@ -1705,6 +1706,7 @@ TIE = 1e-3
 # and how many restarts in a row may find nothing better before it stops.
 PAIRS = 12
 RESTARTS = 10
+TICK_SECONDS = 0.5      # between progress reports while a solver runs without news
 OVERTIME_BATCH = 500   # overtime blocks offered or withdrawn per round of local search
 
 
@@ -1717,6 +1719,7 @@ class _Tracker:
         self.bound: float | None = None
         self.first: float | None = None
         self.history: list[dict] = []
+        self.ticked = -INF
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
@@ -1725,6 +1728,14 @@ class _Tracker:
         if self.best is None or self.bound is None:
             return None
         return max(self.best - self.bound, 0.0) / max(abs(self.best), 1e-9)
+
+    def tick(self, activity: str) -> None:
+        """Progress while a solver works without news (the LP can take a minute): at most every
+        :data:`TICK_SECONDS`, the activity and the seconds so far."""
+        now = self.elapsed()
+        if self.progress and now - self.ticked >= TICK_SECONDS:
+            self.ticked = now
+            self.progress(f"{activity}, {now:.0f} s", min(now / max(self.time_limit, 1e-9), 0.99))
 
     def note(self, source: str, objective: float | None = None, bound: float | None = None) -> None:
         raised = bound is not None and math.isfinite(bound) and (
@@ -1750,7 +1761,8 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
     """Solve the model: LP bound, rounded first plan, then MIP from it until the gap or the time limit.
 
     HiGHS is driven through highspy directly (the model is already in arrays, and this exposes the
-    MIP callbacks for time to first solution and the gap over time); CBC goes through PuLP. If HiGHS
+    callbacks for progress, time to first solution and the gap over time); its MIP runs in a child
+    process stopped at the time limit (:mod:`scheduling.highs_mip`). CBC goes through PuLP. If HiGHS
     is not installed, CBC is used.
     """
     solver = options.solver
@@ -1878,44 +1890,18 @@ def _first_plan(model: ShiftModel, lp: np.ndarray | None, tracker: _Tracker, opt
     return v
 
 
-def _highs_lp(a: dict, integer: bool):
-    import highspy
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(a["lb"]), len(a["row_lb"])
-    inf = highspy.kHighsInf
-    lp.col_cost_ = a["cost"]
-    lp.col_lower_, lp.col_upper_ = a["lb"], np.where(np.isinf(a["ub"]), inf, a["ub"])
-    lp.row_lower_ = np.where(np.isinf(a["row_lb"]), -inf, a["row_lb"])
-    lp.row_upper_ = np.where(np.isinf(a["row_ub"]), inf, a["row_ub"])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a["start"], a["index"], a["value"]
-    if integer:
-        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-        lp.integrality_ = [kinds[int(i)] for i in a["integer"]]
-    return lp
-
-
-def _highs(options: PlanOptions, time_limit: float):
-    import highspy
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", max(float(time_limit), 0.5))
-    h.setOptionValue("random_seed", 0)
-    if options.threads:
-        h.setOptionValue("threads", int(options.threads))
-    return h
-
-
 def _solve_highs(model: ShiftModel, options: PlanOptions, tracker: _Tracker) -> tuple[np.ndarray, float | None]:
     import highspy
     a = model.arrays()
     # 1. LP relaxation: its optimum bounds every plan from below.
     large = len(a["row_lb"]) > LARGE_ROWS
-    h = _highs(options, 0.75 * options.time_limit)
+    h = new_highs(0.75 * options.time_limit, options.threads)
     if large:
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
-    h.passModel(_highs_lp(a, integer=False))
+    h.passModel(highs_model(a, integer=False))
+    h.cbSimplexInterrupt.subscribe(lambda event: tracker.tick("solving the LP relaxation (the bound)"))
+    h.cbIpmInterrupt.subscribe(lambda event: tracker.tick("solving the LP relaxation (the bound)"))
     h.run()
     lp_value, lp = None, None
     if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
@@ -1928,35 +1914,16 @@ def _solve_highs(model: ShiftModel, options: PlanOptions, tracker: _Tracker) -> 
     remaining = options.time_limit - tracker.elapsed()
     if large or remaining <= 0.5 or (tracker.gap() is not None and tracker.gap() <= options.gap):
         return (best if best is not None else np.zeros(len(a["lb"]))), lp_value
-    # 3. MIP from the rounded plan.
-    h = _highs(options, remaining)
-    h.setOptionValue("mip_rel_gap", options.gap)
-    h.passModel(_highs_lp(a, integer=True))
-    if start is not None:
-        solution = highspy.HighsSolution()
-        solution.col_value = list(start)
-        solution.value_valid = True
-        h.setSolution(solution)
+    # 3. MIP from the rounded plan, in a child process that is stopped at the time limit.
+    def report(source: str, objective: float | None, bound: float | None) -> None:
+        if source == "working":
+            tracker.tick("MIP search")
+        else:
+            tracker.note(source, objective, bound)
 
-    def improving(event) -> None:
-        tracker.note("MIP", float(event.data_out.objective_function_value), float(event.data_out.mip_dual_bound))
-
-    def interrupt(event) -> None:
-        tracker.note("MIP bound", bound=float(event.data_out.mip_dual_bound))
-        gap = tracker.gap()
-        # HiGHS's own time limit is not checked inside some of its heuristics: stop it from here too.
-        if (gap is not None and gap <= options.gap) or tracker.elapsed() >= options.time_limit:
-            event.data_in.user_interrupt = True
-
-    h.cbMipImprovingSolution.subscribe(improving)
-    h.cbMipInterrupt.subscribe(interrupt)
-    h.run()
-    info = h.getInfo()
-    if info.primal_solution_status == 2 and (tracker.best is None or info.objective_function_value <= tracker.best + 1e-6):
-        best = np.array(h.getSolution().col_value)
-        tracker.note("MIP", float(info.objective_function_value))
-    if math.isfinite(info.mip_dual_bound):
-        tracker.note("MIP bound", bound=float(info.mip_dual_bound))
+    mip = run_mip(a, start, remaining, options.gap, options.threads, report)
+    if mip is not None and (tracker.best is None or float(a["cost"] @ mip) <= tracker.best + 1e-6):
+        best = mip
     if best is None:
         return np.zeros(len(a["lb"])), lp_value
     # Integer columns come back as 2.9999999: round them, then recompute the continuous part exactly.

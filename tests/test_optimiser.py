@@ -263,3 +263,22 @@ def test_the_bound_knows_one_agent_cannot_close_monday_and_open_tuesday(rest_hou
     assert result.report.objective == pytest.approx(expected, rel=1e-6)
     assert result.report.status == "optimal"
     assert int(result.tours["count"].sum()) == agents
+
+
+def test_progress_is_reported_while_the_lp_runs_and_the_time_limit_holds():
+    # The sample week's LP takes about a minute with no news of its own: the page's bar must not stand still.
+    # From a start plan, HiGHS's root line-search rounding on this week ran 47 s past a 15 s limit, checking
+    # neither its clock nor our interrupt; the MIP's child process is stopped at the limit instead.
+    seen = []
+    site = sites()
+    tmpl = templates({"template": "8h", "days_per_week": 5, "days_off_rule": "consecutive", "start_step_minutes": 15,
+                      "breaks": "30 unpaid @ 3:00-5:00"})
+    need = {h: 3 + 5 * np.exp(-((h - 13) / 4) ** 2) for h in range(24)}
+    result = plan_shifts(load_requirements(hourly(need, day="2025-06-02", days=7), site), site, tmpl, None,
+                         PlanOptions(time_limit=10), progress=lambda message, done: seen.append((message, done)))
+    messages = [m for m, _ in seen]
+    ticks = [i for i, m in enumerate(messages) if m.startswith("solving the LP relaxation")]
+    assert ticks and all(0 <= seen[i][1] < 1 for i in ticks)
+    assert ticks[0] < messages.index("LP relaxation: working")       # while the LP runs, before its result
+    assert result.report.seconds <= 10 + 3                            # the MIP's child stopped at the limit
+    assert result.report.objective is not None and result.report.status == "time limit"

@@ -28,6 +28,7 @@ from forecasting.queues import load_queues
 from forecasting.timestamps import _localise, local_midnights
 from forecasting.validation import InputError
 from scheduling import erlang
+from scheduling.highs_mip import highs_model, new_highs
 from scheduling.optimiser import PlanOptions, ShiftPlan, plan_shifts
 from scheduling.plan_check import _local_to_utc, check_plan
 from scheduling.plan_export import write_outputs
@@ -567,8 +568,8 @@ def test_first_plan_reports_the_cost_of_the_plan_it_keeps():
     options = PlanOptions(time_limit=30, gap=0.01)
     model = o.build_model(load_requirements(need, sites), sites, templates, None, options)
     cost = model.arrays()["cost"]
-    h = o._highs(options, 10)
-    h.passModel(o._highs_lp(model.arrays(), integer=False))
+    h = new_highs(10, options.threads)
+    h.passModel(highs_model(model.arrays(), integer=False))
     h.run()
     tracker = o._Tracker(time.perf_counter(), None, options.time_limit)
     tracker.note("LP relaxation", bound=float(h.getInfo().objective_function_value))
