@@ -98,7 +98,8 @@ def run_mip(a: dict, start: np.ndarray | None, seconds: float, gap: float, threa
             report: Callable[[str, float | None, float | None], None]) -> np.ndarray | None:
     """HiGHS's MIP of arrays ``a`` from plan ``start`` for at most ``seconds`` (wall clock, the child's
     start-up included), stopping at relative ``gap``. ``report(source, objective, bound)`` sees every
-    better plan and bound, and ``("working", None, None)`` while there is no news. Returns the best plan
+    better plan and bound, ``("working", None, None)`` while there is no news and ``("failed", None, None)``
+    if the child ended without finishing (it crashed or could not start). Returns the best plan
     the MIP found (which may cost more than ``start``), or None.
 
     The child is ``python -m scheduling.highs_mip`` (not multiprocessing, which would re-run a caller's
@@ -126,7 +127,8 @@ def run_mip(a: dict, start: np.ndarray | None, seconds: float, gap: float, threa
             except queue.Empty:
                 report("working", None, None)
                 continue
-            if message is None:
+            if message is None:       # ended without its last word: it crashed or could not start
+                report("failed", None, None)
                 break
             source, objective, bound, solution = message
             if solution is not None:
@@ -134,8 +136,8 @@ def run_mip(a: dict, start: np.ndarray | None, seconds: float, gap: float, threa
             report("MIP" if source == "done" else source, objective, bound)
             if source == "done":
                 break
-    except (BrokenPipeError, OSError):  # the child could not start or read the problem: no MIP plan
-        pass
+    except OSError:                   # the child could not start or read the problem
+        report("failed", None, None)
     finally:
         if child.poll() is None:
             child.kill()

@@ -1918,6 +1918,9 @@ def _solve_highs(model: ShiftModel, options: PlanOptions, tracker: _Tracker) -> 
     def report(source: str, objective: float | None, bound: float | None) -> None:
         if source == "working":
             tracker.tick("MIP search")
+        elif source == "failed":
+            model.warnings.append("The MIP stopped early (its process ended without finishing): the plan is the "
+                                  "local search's, and the gap is measured against the LP relaxation.")
         else:
             tracker.note(source, objective, bound)
 

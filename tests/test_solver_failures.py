@@ -83,6 +83,15 @@ def test_time_limit_returns_the_best_plan_with_status_objective_and_gap(tmp_path
     assert facts["objective"] == pytest.approx(report.objective, abs=1e-3)
 
 
+def test_a_mip_process_that_cannot_start_leaves_the_local_search_plan_and_says_so(monkeypatch, tmp_path):
+    requirements, sites, templates = hard_week()
+    monkeypatch.setattr(sys, "executable", "/bin/false")     # the MIP's child process dies at once
+    plan = plan_shifts(requirements, sites, templates, None, PlanOptions(time_limit=4, gap=0.0))
+    assert plan.report.objective is not None and plan.report.gap is not None
+    assert any("MIP stopped early" in w for w in plan.warnings)
+    check_written(plan, tmp_path / "plan")
+
+
 def test_time_limit_before_the_lp_finishes_still_returns_a_labelled_plan():
     # The first few seconds go on the LP relaxation of a 24-hour site with 15-minute starts; with half a second
     # there is no bound to compare with: the plan comes back marked "no bound", its gap unknown.
