@@ -568,8 +568,11 @@ def _finish(rows: pd.DataFrame, sites: dict[str, Site], horizon: Horizon) -> pd.
     """Add local day, week, overtime span, kind and weekend flags; one id per planned shift."""
     out = rows.copy()
     out["shift_id"] = np.arange(len(out))
-    out["work_start"] = out["start_utc"] - pd.to_timedelta(out["ot_before"], unit="min")
-    out["work_end"] = out["end_utc"] + pd.to_timedelta(out["ot_after"], unit="min")
+    # These can arrive as object columns (the property tests found such plans); pandas then adds them
+    # element by element and warns.
+    before, after = (pd.to_timedelta(out[c].astype(float), unit="min") for c in ("ot_before", "ot_after"))
+    out["work_start"] = pd.to_datetime(out["start_utc"], utc=True) - before
+    out["work_end"] = pd.to_datetime(out["end_utc"], utc=True) + after
     out["overtime_hours"] = (out["ot_before"] + out["ot_after"]) / 60
     dates, days, kinds, weekend, laps = [], [], [], [], []
     for record in out.itertuples():
