@@ -9,7 +9,9 @@ This module imports only numpy and highspy, so the child starts in a fraction of
 """
 from __future__ import annotations
 
-import pickle
+import io
+import json
+import os
 import queue
 import subprocess
 import sys
@@ -103,22 +105,27 @@ def run_mip(a: dict, start: np.ndarray | None, seconds: float, gap: float, threa
     the MIP found (which may cost more than ``start``), or None.
 
     The child is ``python -m scheduling.highs_mip`` (not multiprocessing, which would re-run a caller's
-    script without a main guard); the problem goes in on stdin and messages come back on stdout, pickled."""
+    script without a main guard): the problem goes in on stdin as an ``.npz``, messages come back as JSON
+    lines (no pickles either way)."""
     deadline = time.time() + seconds
+    problem = io.BytesIO()
+    np.savez(problem, **a, start_plan=np.zeros(0) if start is None else start,
+             settings=np.array([deadline, gap, threads or 0, start is not None], dtype=float))
     child = subprocess.Popen([sys.executable, "-m", "scheduling.highs_mip"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
     messages: queue.Queue = queue.Queue()
 
     def listen() -> None:
         try:
-            while True:
-                messages.put(pickle.load(child.stdout))
-        except (EOFError, pickle.UnpicklingError, OSError):
-            messages.put(None)          # the child ended, with or without its last word
+            for line in child.stdout:
+                messages.put(json.loads(line))
+        except (ValueError, OSError):
+            pass
+        messages.put(None)              # the child ended, with or without its last word
 
     best = None
     try:
-        pickle.dump((a, start, deadline, gap, threads), child.stdin)
+        child.stdin.write(problem.getbuffer())
         child.stdin.close()
         threading.Thread(target=listen, daemon=True).start()
         while time.time() < deadline + GRACE_SECONDS:
@@ -130,11 +137,11 @@ def run_mip(a: dict, start: np.ndarray | None, seconds: float, gap: float, threa
             if message is None:       # ended without its last word: it crashed or could not start
                 report("failed", None, None)
                 break
-            source, objective, bound, solution = message
-            if solution is not None:
-                best = solution
-            report("MIP" if source == "done" else source, objective, bound)
-            if source == "done":
+            if message["solution"] is not None:
+                best = np.array(message["solution"], dtype=float)
+            done = message["source"] == "done"
+            report("MIP" if done else message["source"], message["objective"], message["bound"])
+            if done:
                 break
     except OSError:                   # the child could not start or read the problem
         report("failed", None, None)
@@ -146,14 +153,20 @@ def run_mip(a: dict, start: np.ndarray | None, seconds: float, gap: float, threa
 
 
 def _main() -> None:
-    a, start, deadline, gap, threads = pickle.load(sys.stdin.buffer)
-    out = sys.stdout.buffer
+    # Messages go to a private copy of stdout; HiGHS (a banner in some versions) writes to the real one.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    data = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+    deadline, gap, threads, has_start = data["settings"]
+    a = {key: data[key] for key in data.files if key not in ("start_plan", "settings")}
 
     def send(message: tuple) -> None:
-        pickle.dump(message, out)
+        source, objective, bound, solution = message
+        out.write(json.dumps({"source": source, "objective": objective, "bound": bound,
+                              "solution": None if solution is None else solution.tolist()}) + "\n")
         out.flush()
 
-    _child(a, start, deadline, gap, threads, send)
+    _child(a, data["start_plan"] if has_start else None, float(deadline), float(gap), int(threads) or None, send)
 
 
 if __name__ == "__main__":
