@@ -1900,8 +1900,12 @@ def _solve_highs(model: ShiftModel, options: PlanOptions, tracker: _Tracker) -> 
         h.setOptionValue("solver", "ipm")
         h.setOptionValue("run_crossover", "off")
     h.passModel(highs_model(a, integer=False))
-    h.cbSimplexInterrupt.subscribe(lambda event: tracker.tick("solving the LP relaxation (the bound)"))
-    h.cbIpmInterrupt.subscribe(lambda event: tracker.tick("solving the LP relaxation (the bound)"))
+
+    def lp_tick(event) -> None:
+        tracker.tick("solving the LP relaxation (the bound)")
+
+    h.cbSimplexInterrupt.subscribe(lp_tick)
+    h.cbIpmInterrupt.subscribe(lp_tick)
     h.run()
     lp_value, lp = None, None
     if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
