@@ -58,10 +58,11 @@ def new_highs(time_limit: float, threads: int | None = None):
     return h
 
 
-def _child(a: dict, start: np.ndarray | None, deadline: float, gap: float, threads: int | None, send) -> None:
-    """The MIP from ``start`` until the gap or the wall-clock ``deadline`` (``time.time()``). Sends
-    ``("MIP", objective, bound, solution)`` per better plan, ``("MIP bound", None, bound, None)`` now and
-    then, and ``("done", objective, bound, solution or None)`` at the end."""
+def _child(a: dict, start: np.ndarray | None, deadline: float, gap: float, threads: int | None,
+           send: Callable) -> None:
+    """The MIP from ``start`` until the gap or the wall-clock ``deadline`` (``time.time()``). Calls
+    ``send("MIP", objective, bound, solution)`` per better plan, ``send("MIP bound", None, bound, None)``
+    now and then, and ``send("done", objective, bound, solution or None)`` at the end."""
     import highspy
     h = new_highs(deadline - time.time(), threads)
     h.setOptionValue("mip_rel_gap", gap)
@@ -75,14 +76,14 @@ def _child(a: dict, start: np.ndarray | None, deadline: float, gap: float, threa
 
     def improving(event) -> None:
         out = event.data_out
-        send(("MIP", float(out.objective_function_value), float(out.mip_dual_bound), np.array(out.mip_solution)))
+        send("MIP", float(out.objective_function_value), float(out.mip_dual_bound), np.array(out.mip_solution))
 
     def interrupt(event) -> None:
         out = event.data_out
         objective, bound = float(out.objective_function_value), float(out.mip_dual_bound)
         if time.time() - reported[0] >= REPORT_SECONDS:
             reported[0] = time.time()
-            send(("MIP bound", None, bound, None))
+            send("MIP bound", None, bound, None)
         if time.time() >= deadline or (np.isfinite(objective) and np.isfinite(bound)
                                        and objective - bound <= gap * max(abs(objective), 1e-9)):
             event.data_in.user_interrupt = True
@@ -92,8 +93,8 @@ def _child(a: dict, start: np.ndarray | None, deadline: float, gap: float, threa
     h.run()
     info = h.getInfo()
     found = info.primal_solution_status == 2
-    send(("done", float(info.objective_function_value) if found else None, float(info.mip_dual_bound),
-          np.array(h.getSolution().col_value) if found else None))
+    send("done", float(info.objective_function_value) if found else None, float(info.mip_dual_bound),
+         np.array(h.getSolution().col_value) if found else None)
 
 
 def run_mip(a: dict, start: np.ndarray | None, seconds: float, gap: float, threads: int | None,
@@ -160,8 +161,7 @@ def _main() -> None:
     deadline, gap, threads, has_start = data["settings"]
     a = {key: data[key] for key in data.files if key not in ("start_plan", "settings")}
 
-    def send(message: tuple) -> None:
-        source, objective, bound, solution = message
+    def send(source: str, objective: float | None, bound: float | None, solution: np.ndarray | None) -> None:
         out.write(json.dumps({"source": source, "objective": objective, "bound": bound,
                               "solution": None if solution is None else solution.tolist()}) + "\n")
         out.flush()
