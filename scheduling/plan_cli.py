@@ -15,7 +15,7 @@ import argparse
 import sys
 import time
 
-from scheduling.optimiser import PlanOptions, Weights, plan_shifts
+from scheduling.optimiser import STATUS_MEANING, PlanOptions, Weights, plan_shifts
 from scheduling.plan_export import summary, write_outputs
 from scheduling.sites import load_overtime, load_requirements, load_sites, load_templates
 
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     paths = write_outputs(plan, args.out)
     facts = summary(plan)
     solver = facts["solver"]
-    print(f"status {solver['status']} ({solver['name']}), objective {_money(solver['objective'])}, "
+    print(f"status {solver['status']} ({solver['name']}: {STATUS_MEANING[solver['status']]}), objective {_money(solver['objective'])}, "
           f"bound {_money(solver['bound'])}, LP relaxation {_money(solver['lp_relaxation'])}, "
           f"gap {_percent(solver['gap'])}, {solver['seconds']:.1f} s "
           f"(first plan after {_seconds(solver['first_solution_seconds'])})")

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from scheduling.optimiser import STATUS_MEANING
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -47,6 +49,8 @@ def test_plan_from_the_staffing_requirements(page):
         labels = {name: spec.get("label") for name, spec in json.loads(table.proto.columns).items() if name != "_index"}
         assert set(table.value.columns) <= set(labels) and not any("_" in label for label in labels.values()), labels
     assert next(m for m in page.metric if m.label == "Gap to bound").proto.help     # what the gap means
+    status = page.session_state["shift_plan"].report.status                        # and what the status means
+    assert any(f"{status} ({STATUS_MEANING[status]})" in c.value for c in page.caption), [c.value for c in page.caption]
     plan = page.session_state["shift_plan"]
     assert plan.shifts["count"].sum() > 0 and plan.report.objective is not None
     # Another view of the same plan: local time of a site, no re-solve.

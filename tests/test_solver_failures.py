@@ -247,7 +247,7 @@ def test_cli_plan_with_cbc_end_to_end(tmp_path):
     folder = tiny_inputs(tmp_path / "in")
     done = run_python(cli_plan(folder, tmp_path / "out", "--solver", "cbc"), without_highspy=False, tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "status optimal (cbc)" in done.stdout and "gap 0.00%" in done.stdout
+    assert "status optimal (cbc: no cheaper plan exists)" in done.stdout and "gap 0.00%" in done.stdout
     assert "not installed" not in done.stderr                        # CBC was asked for: nothing to announce
     facts = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert facts["solver"]["name"] == "cbc" and facts["solver"]["status"] == "optimal"
@@ -265,7 +265,7 @@ def test_cli_plan_without_highspy_falls_back_to_cbc_and_says_so(tmp_path):
     folder = tiny_inputs(tmp_path / "in")
     done = run_python(cli_plan(folder, tmp_path / "out"), without_highspy=True, tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "status optimal (cbc)" in done.stdout
+    assert "status optimal (cbc: no cheaper plan exists)" in done.stdout
     assert f"warning: {FALLBACK}" in done.stderr
     facts = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert facts["solver"]["name"] == "cbc" and FALLBACK in facts["warnings"]

@@ -17,7 +17,7 @@ import streamlit as st
 from forecasting.baselines import recent_weeks_average
 from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
-from scheduling.optimiser import PlanOptions, ShiftPlan, Weights, plan_shifts
+from scheduling.optimiser import STATUS_MEANING, PlanOptions, ShiftPlan, Weights, plan_shifts
 from scheduling.plan_export import (coverage_table, overtime_table, shift_plan_table, summary,
                                     tours_table)
 from scheduling.requirements import requirements
@@ -195,7 +195,7 @@ def show(plan: ShiftPlan) -> None:
     cols[2].metric("FTE", f"{facts['fte']:,.1f}")
     cols[3].metric("Gap to bound", "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}", help=GAP_HELP)
     cols[4].metric("Overtime offered (if all worked)", f"{facts['cost']['overtime_if_all_used']:,.0f}")
-    st.caption(f"Solver {solver['name']}: {solver['status']}; objective {solver['objective'] or 0:,.0f}, bound "
+    st.caption(f"Solver {solver['name']}: {solver['status']} ({STATUS_MEANING[solver['status']]}); objective {solver['objective'] or 0:,.0f}, bound "
                f"{solver['bound'] or 0:,.0f}, LP relaxation {solver['lp_relaxation'] or 0:,.0f}; "
                f"{solver['seconds']:.1f} s (first plan after {solver['first_solution_seconds'] or 0:.1f} s); "
                f"model {solver['model_size']['columns']:,} columns x {solver['model_size']['rows']:,} rows.")
