@@ -130,9 +130,9 @@ def recommend(inputs: CapacityInputs, *, time_limit: float = 10.0) -> pd.DataFra
     today = date.today()
     candidates = [w for w in range(weeks) if inputs.first_monday + timedelta(weeks=w) >= today and w + T < weeks]
     model = pulp.LpProblem("hiring", pulp.LpMinimize)
-    start = {w: pulp.LpVariable(f"start_{w}", cat="Binary") for w in candidates}
-    size = {w: pulp.LpVariable(f"size_{w}", lowBound=0, upBound=inputs.max_class, cat="Integer") for w in candidates}
-    short = [pulp.LpVariable(f"short_{t}", lowBound=0) for t in range(weeks)]
+    start = {w: model.add_variable(f"start_{w}", cat="Binary") for w in candidates}
+    size = {w: model.add_variable(f"size_{w}", lowBound=0, upBound=inputs.max_class, cat="Integer") for w in candidates}
+    short = [model.add_variable(f"short_{t}", lowBound=0) for t in range(weeks)]
     for w in candidates:
         model += size[w] >= inputs.min_class * start[w]
         model += size[w] <= inputs.max_class * start[w]
