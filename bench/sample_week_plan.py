@@ -11,14 +11,15 @@ shifts the roster leaves open or staffs without their overtime.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 
-import streamlit.logger
-
-streamlit.logger.set_log_level("error")     # st.cache_data outside a Streamlit run warns on every call
+# The page modules and st.cache_data outside a Streamlit run log a warning on every call (Streamlit resets
+# its loggers' level when it reads its config, so setting the level is not enough).
+logging.disable(logging.WARNING)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduling.optimiser import PlanOptions, plan_shifts  # noqa: E402
@@ -41,8 +42,9 @@ def main() -> None:
     r = plan.report
     print(f"plan: {time.perf_counter() - started:.1f} s, status {r.status}, objective {r.objective:,.0f}, "
           f"bound {r.bound:,.0f}, gap {r.gap:.2%}")
+    print("  seconds  source             objective        bound")
     for h in r.history:
-        print(f"  {h['seconds']:7.1f}  {h['source']:<18} {h['objective'] or 0:>12,.0f}")
+        print(f"  {h['seconds']:7.1f}  {h['source']:<18} {_money(h['objective']):>9} {_money(h['bound']):>12}")
     print("warnings:", plan.warnings or "none")
     started = time.perf_counter()
     roster = build_roster(plan_from_optimiser(plan), None, RosterOptions())
@@ -52,6 +54,10 @@ def main() -> None:
           f"{len(unoffered)} overtime blocks not offered ({unoffered['minutes'].sum() / 60:.1f} h)")
     if open_shifts:
         print(roster.open_shifts.groupby(["site", "template"])["count"].sum().to_string())
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
 
 
 if __name__ == "__main__":
