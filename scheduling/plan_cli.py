@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     paths = write_outputs(plan, args.out)
     facts = summary(plan)
     solver = facts["solver"]
-    print(f"status {solver['status']} ({solver['name']}: {STATUS_MEANING[solver['status']]}), objective {_money(solver['objective'])}, "
+    print(f"status {solver['status']} ({solver['name']}: {STATUS_MEANING[solver['status']]}), "
+          f"objective {_money(solver['objective'])}, "
           f"bound {_money(solver['bound'])}, LP relaxation {_money(solver['lp_relaxation'])}, "
           f"gap {_percent(solver['gap'])}, {solver['seconds']:.1f} s "
           f"(first plan after {_seconds(solver['first_solution_seconds'])})")

@@ -195,7 +195,8 @@ def show(plan: ShiftPlan) -> None:
     cols[2].metric("FTE", f"{facts['fte']:,.1f}")
     cols[3].metric("Gap to bound", "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}", help=GAP_HELP)
     cols[4].metric("Overtime offered (if all worked)", f"{facts['cost']['overtime_if_all_used']:,.0f}")
-    st.caption(f"Solver {solver['name']}: {solver['status']} ({STATUS_MEANING[solver['status']]}); objective {solver['objective'] or 0:,.0f}, bound "
+    st.caption(f"Solver {solver['name']}: {solver['status']} ({STATUS_MEANING[solver['status']]}); "
+               f"objective {solver['objective'] or 0:,.0f}, bound "
                f"{solver['bound'] or 0:,.0f}, LP relaxation {solver['lp_relaxation'] or 0:,.0f}; "
                f"{solver['seconds']:.1f} s (first plan after {solver['first_solution_seconds'] or 0:.1f} s); "
                f"model {solver['model_size']['columns']:,} columns x {solver['model_size']['rows']:,} rows.")
