@@ -32,19 +32,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from shift_plan import inputs, week_requirements  # noqa: E402
 
-from scheduling.highs_mip import highs_model  # noqa: E402
+from scheduling.highs_mip import highs_model, new_highs  # noqa: E402
 from scheduling.optimiser import PlanOptions, build_model, slot_counts, solve  # noqa: E402
 from scheduling.shifts import fold_into_weeks  # noqa: E402
 from scheduling.sites import load_requirements  # noqa: E402
-
-
-def highs(seconds: float):
-    import highspy
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(seconds))
-    h.setOptionValue("threads", 1)
-    return h
 
 
 def start_from(h, v: np.ndarray) -> None:
@@ -56,7 +47,7 @@ def start_from(h, v: np.ndarray) -> None:
 
 
 def lp_solution(model) -> tuple[float, np.ndarray]:
-    h = highs(600)
+    h = new_highs(600, threads=1)
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
     h.passModel(highs_model(model.arrays(), integer=False))
@@ -66,7 +57,7 @@ def lp_solution(model) -> tuple[float, np.ndarray]:
 
 def mip(a: dict, v: np.ndarray, seconds: float, root_by_ipm: bool) -> tuple[float, float]:
     """(best found, proven bound) of the MIP of arrays ``a`` started from plan ``v`` (runs in a child)."""
-    h = highs(seconds)
+    h = new_highs(seconds, threads=1)
     if root_by_ipm:
         h.setOptionValue("mip_lp_solver", "ipm")
     h.passModel(highs_model(a, integer=True))
