@@ -58,6 +58,27 @@ def new_highs(time_limit: float, threads: int | None = None):
     return h
 
 
+def solve_free_part(a: dict, v: np.ndarray, free: np.ndarray, seconds: float, threads: int | None) -> np.ndarray | None:
+    """HiGHS's MIP of arrays ``a`` over the integer columns ``free`` (indices) and the continuous ones,
+    every other integer column held at its value in ``v``. Returns the optimum (or the best plan found
+    within ``seconds``), or None if there is none.
+
+    It runs in this process: without a start plan HiGHS does not run the root rounding that overruns
+    its time limit (see the module docstring), and the free part is meant to be small."""
+    import highspy
+    held = np.ones(len(a["lb"]), dtype=bool)
+    held[free] = False
+    held &= a["integer"].astype(bool)
+    lb, ub = a["lb"].copy(), a["ub"].copy()
+    lb[held] = ub[held] = np.round(v[held])
+    h = new_highs(seconds, threads)
+    h.passModel(highs_model({**a, "lb": lb, "ub": ub}, integer=True))
+    h.run()
+    if h.getInfo().primal_solution_status != 2:
+        return None
+    return np.array(h.getSolution().col_value)
+
+
 def _child(a: dict, start: np.ndarray | None, deadline: float, gap: float, threads: int | None,
            send: Callable) -> None:
     """The MIP from ``start`` until the gap or the wall-clock ``deadline`` (``time.time()``). Calls

@@ -282,3 +282,63 @@ def test_progress_is_reported_while_the_lp_runs_and_the_time_limit_holds():
     assert ticks[0] < messages.index("LP relaxation: working")       # while the LP runs, before its result
     assert result.report.seconds <= 10 + 3                            # the MIP's child stopped at the limit
     assert result.report.objective is not None and result.report.status == "time limit"
+
+
+def test_breaks_placed_all_at_once_are_the_brute_force_best_for_the_same_shifts():
+    # Four agents with fixed starts; each 30-minute lunch may start 2:00-5:00 into the shift (13 options).
+    # Placed one agent at a time the lunches can miss the best combination; placed at once they must not.
+    from scheduling.optimiser import QUANTUM, _breaks_placed, _LocalSearch, complete, read_shifts
+    site = sites(earliest_start="08:00", latest_start="10:00")
+    tmpl = templates({"template": "8h", "breaks": "30 unpaid @ 2:00-5:00"})
+    need = {8: 2, 9: 4, 10: 4, 11: 2, 12: 4, 13: 4, 14: 4, 15: 3, 16: 4, 17: 1}
+    options = PlanOptions(cyclic=False)
+    model = build_model(load_requirements(hourly(need), site), site, tmpl, None, options)
+    search = _LocalSearch(model, complete(model, np.zeros(model.size["columns"])), options.weights)
+    starts = {int(s): j for j, s in zip(model.columns.index, model.columns["slot"])}
+    for hour in (8, 9, 10, 10):
+        search.add_agent(starts[hour * 60 // QUANTUM])
+    greedy = search.solution()
+    placed = _breaks_placed(model, greedy, options, stop=float("inf"))
+
+    def agents(v):     # (start hour, lunch offset in minutes) per agent
+        rows = read_shifts(model, v, site, tmpl)
+        return sorted((row.start_utc.hour, row.break_offsets[0]) for row in rows.itertuples() for _ in range(row.count))
+
+    def penalty(lunches):   # per hourly interval: 400 per agent-hour short, 2 per agent-hour over
+        slots = np.zeros(24 * 4)
+        for hour, offset in lunches:
+            slots[hour * 4:(hour + 8) * 4] += 1
+            slots[hour * 4 + offset // 15:hour * 4 + offset // 15 + 2] -= 1
+        cover = slots.reshape(24, 4).mean(axis=1)
+        return sum(400 * max(need.get(h, 0) - c, 0) + 2 * max(c - need.get(h, 0), 0) for h, c in enumerate(cover))
+
+    hours = [hour for hour, _ in agents(greedy)]
+    best = min(penalty(list(zip(hours, offsets))) for offsets in itertools.product(range(120, 301, 15), repeat=4))
+    cost = model.arrays()["cost"]
+    assert [hour for hour, _ in agents(placed)] == hours                    # the same shifts
+    assert penalty(agents(placed)) == pytest.approx(best)
+    assert cost @ placed - cost @ greedy == pytest.approx(best - penalty(agents(greedy)))
+    assert penalty(agents(greedy)) > best          # one agent at a time did not find it
+
+
+def test_a_placement_only_search_keeps_every_agent_and_working_day():
+    from scheduling.optimiser import complete, improve, violation
+    tmpl = templates({"template": "8h", "breaks": "30 unpaid @ 2:00-5:00", "days_per_week": 5,
+                      "days_off_rule": "consecutive"})
+    week = dict(day="2025-06-02", days=7)
+    small = build_model(load_requirements(hourly({h: 3 for h in range(8, 20)}, **week), sites()), sites(), tmpl)
+    start = improve(small, complete(small, np.zeros(small.size["columns"])), Weights(), seconds=5)
+    # The same plan against twice the work, shifted two hours later: shifts should move, agents be added.
+    busy = build_model(load_requirements(hourly({h: 6 for h in range(10, 22)}, **week), sites()), sites(), tmpl)
+    start = complete(busy, start)
+    placed = improve(busy, start, Weights(), seconds=5, whole_agents=False)
+    whole = improve(busy, start, Weights(), seconds=5)
+    shifts, tours = busy.columns["var"].to_numpy(), np.concatenate([np.atleast_1d(t["vars"]) for t in busy.tours])
+    days = busy.columns["day"].to_numpy()
+    cost = busy.arrays()["cost"]
+    assert violation(busy, placed) < 1e-6
+    assert cost @ placed < cost @ start
+    assert np.array_equal(placed[tours], start[tours])
+    assert np.array_equal(np.bincount(days, weights=placed[shifts]), np.bincount(days, weights=start[shifts]))
+    assert not np.array_equal(placed[shifts], start[shifts])
+    assert whole[tours].sum() > start[tours].sum()     # the full search buys the agents placement may not
