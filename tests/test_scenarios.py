@@ -146,7 +146,8 @@ def test_the_optimiser_stage_gives_scheduled_fte_cost_and_overtime_per_site(plan
     shift_cost = float((plan.shifts["count"] * plan.shifts["cost"]).sum()) / weeks
     overtime_cost = float(plan.overtime["cost_if_used"].sum()) / weeks if len(plan.overtime) else 0.0
     assert first.kpis["weekly_cost"] == pytest.approx(shift_cost + overtime_cost, rel=1e-6)
-    assert first.kpis["overtime_cost"] == pytest.approx(overtime_cost, rel=1e-6)
+    # the KPI sums the plan summary's per-site money, which is rounded to the cent
+    assert first.kpis["overtime_cost"] == pytest.approx(overtime_cost, abs=0.005 * len(plan.sites) / weeks)
     paid = float((plan.shifts["count"] * plan.shifts["paid_hours"]).sum()) / weeks
     assert first.kpis["scheduled_fte"] == pytest.approx(paid / with_plan.hours_per_fte, rel=1e-6)
     # whole shifts cover the requirement: at least what is required, not wildly more
