@@ -869,6 +869,8 @@ class _LocalSearch:
         self.where = {key: j for j, key in enumerate(zip(self.site, self.template, self.queue, self.slot))}
         self.site_queues = {s: sorted(set(g)) for s, g in cols.groupby("site")["q"]}
         self.day_columns = {key: idx for key, idx in cols.groupby(["site", "template", "day"]).indices.items()}
+        self.start_local = cols["start_local"].to_numpy()
+        self.steady: dict[int, np.ndarray] = {}   # per tour unit: (queue, local start) x day -> column or -1
         self.pinned = set(model.seat_sites)
         # agents: column and break start slots; None once removed
         self.col: list[int | None] = []
@@ -1078,6 +1080,37 @@ class _LocalSearch:
             out.append((float(scores[best]), int(index[best])))
         return out
 
+    def _steady_additions(self, u: int, unit: dict, prefix: np.ndarray) -> list[tuple]:
+        """One more agent per pattern starting at the same local time on the same queue every day it works,
+        the best such start: it has a day's rest between shifts wherever the best start of each day alone
+        (:meth:`_best_additions`) would not, so an agent can still be bought where rest is enforced (from
+        an empty plan, every agent with the best start of each day broke someone's rest and none was)."""
+        if unit["patterns"] is None:
+            return []
+        if u not in self.steady:
+            keys, at = {}, []
+            for d, day in enumerate(unit["days"]):
+                index = self.day_columns.get((unit["site"], unit["template"], day), np.zeros(0, np.int64))
+                for j in index:
+                    at.append((keys.setdefault((self.queue[j], self.start_local[j]), len(keys)), d, j))
+            table = np.full((len(keys), len(unit["days"])), -1, dtype=np.int64)
+            for key, d, j in at:
+                table[key, d] = j
+            self.steady[u] = table
+        table = self.steady[u]
+        if not len(table):
+            return []
+        j = np.maximum(table, 0)
+        q, start = self.queue[j], self.slot[j]
+        scores = np.where(table >= 0, self.cost[j] + prefix[q, start + self.length[j]] - prefix[q, start], INF)
+        moves = []
+        for p, works in enumerate(unit["patterns"]):
+            total = scores[:, works].sum(axis=1)
+            best = int(np.argmin(total))
+            if math.isfinite(total[best]):
+                moves.append((float(total[best]), "add", u, p, [int(table[best, d]) for d in works]))
+        return moves
+
     def _best_removals(self, unit: dict, gain: np.ndarray, prefix: np.ndarray) -> list[tuple[float, int | None]]:
         """Per day of the unit: estimated cost change and agent of the least useful shift to take away."""
         out = []
@@ -1211,6 +1244,7 @@ class _LocalSearch:
                     days = self._best_additions(unit, add_prefix)
                     for p, chosen in self._day_sets(u, unit, [d[0] for d in days], adding=True):
                         moves.append((sum(days[d][0] for d in chosen), "add", u, p, [days[d][1] for d in chosen]))
+                    moves.extend(self._steady_additions(u, unit, add_prefix))
                 removals = self._best_removals(unit, rem_gain, rem_prefix)
                 if self._can_lose_agent(unit):
                     for p, chosen in self._day_sets(u, unit, [d[0] for d in removals], adding=False):
@@ -1219,12 +1253,17 @@ class _LocalSearch:
                                           [removals[d][1] for d in chosen]))
                 moves.extend(self._day_changes(u, unit, removals, self._best_additions(unit, add_prefix)))
             single = sorted((m for m in moves if m[0] < -1e-9), key=lambda m: m[0])
-            for value, kind, u, p, items in single[:8]:
+            # Several moves per round, each measured as it is applied: estimating all of them anew after
+            # every move left an empty two-week plan at 2.6x the bound when its time ran out.
+            applied, taken = 0.0, 0
+            for value, kind, u, p, items in single[:BATCH_TRIES]:
                 change = self._apply(kind, u, p, items)
-                if change < 0:
-                    gained += change
+                applied += change
+                taken += change < 0
+                if taken == BATCH_MOVES:
                     break
-            else:
+            gained += applied
+            if applied >= 0:
                 # No single agent more or fewer pays: try one fewer here and one more there
                 # (a cheaper site, another template or other days off).
                 change = self._swap(sorted((m for m in moves if m[1] == "remove"), key=lambda m: m[0])[:PAIRS],
@@ -1284,11 +1323,12 @@ class _LocalSearch:
 
     def _apply(self, kind: str, u: int, p, items) -> float:
         """Apply one agent more (items: columns), fewer (items: agents) or on other days (items: agents
-        leaving, columns joining); undo and return 0 if it does not lower the cost."""
+        leaving, columns joining); undo and return 0 if it does not lower the cost, or if a move applied
+        since it was estimated made it break a tour count or a cap (moves are applied in batches)."""
+        if not self._still_allowed(kind, u, p, items):
+            return 0.0
         if kind == "days":
             agents, columns = items
-            if any(self.col[i] is None for i in agents):
-                return 0.0
             kept = [(self.col[i], self.brk[i].copy()) for i in agents]
             change = sum(self.remove_agent(i) for i in agents)
             added = [self.add_agent(j) for j in columns]
@@ -1318,8 +1358,6 @@ class _LocalSearch:
             for i, _ in added:
                 self.remove_agent(i)
             return 0.0
-        if any(self.col[i] is None for i in items):   # gone in an undone move of this round
-            return 0.0
         columns = [self.col[i] for i in items]
         change = sum(self.remove_agent(i) for i in items)
         if change < -1e-9:
@@ -1330,6 +1368,22 @@ class _LocalSearch:
         for j in columns:
             self.add_agent(j)
         return 0.0
+
+    def _still_allowed(self, kind: str, u: int, p, items) -> bool:
+        unit, counts = self.units[u], self.counts[u]
+        if kind == "add":
+            return self._headroom(unit)
+        agents = items[0] if kind == "days" else items
+        if any(self.col[i] is None for i in agents):     # taken by another move of this round
+            return False
+        if kind == "remove":
+            return counts[p] > 0 and self._can_lose_agent(unit)
+        if p is not None:
+            return counts[p[0]] > 0
+        if unit["tour"] is None:
+            return True
+        day = self.day[items[1][0]]      # an ``any`` rule: no day may have more shifts than agents
+        return len(self.on_day.get((unit["site"], unit["template"], day), ())) < counts[0]
 
     # -- driver ----------------------------------------------------------------------------
 
@@ -1677,6 +1731,7 @@ LARGE_ROWS = 15_000
 TIE = 1e-3
 # Local search: how many of the best removals and additions are paired up when neither pays alone.
 PAIRS = 12
+BATCH_MOVES, BATCH_TRIES = 8, 32   # agent moves applied, and tried, per estimate of them all
 TICK_SECONDS = 0.5      # between progress reports while a solver runs without news
 OVERTIME_BATCH = 500   # overtime blocks offered or withdrawn per round of local search
 
