@@ -9,6 +9,8 @@ The solved plan is kept in ``st.session_state["shift_plan"]`` for the roster par
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -84,11 +86,15 @@ def edited_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def options_sidebar() -> PlanOptions:
+    """The solver options; ``time_limit`` is per week planned here (:func:`run` scales it to the horizon)."""
     with st.sidebar:
         st.subheader("Shift optimiser")
         solver = st.selectbox("Solver", ["highs", "cbc"], key="plan_solver")
-        time_limit = st.number_input("Time limit (s)", min_value=5, max_value=1800, value=120, step=5,
-                                     key="plan_time_limit")
+        time_limit = st.number_input("Time limit per week planned (s)", min_value=5, max_value=1800, value=120,
+                                     step=5, key="plan_time_limit",
+                                     help="A plan of several weeks gets this much for each week: the model and the "
+                                          "time its LP bound takes grow with the weeks (two weeks of the sample "
+                                          "sites need about 110 s for the bound alone).")
         gap = st.number_input("Stop at gap (%)", min_value=0.0, max_value=20.0, value=0.5, step=0.1,
                               key="plan_gap") / 100
         cyclic = st.checkbox("Week wraps round (Sunday night covers Monday morning)", value=True, key="plan_cyclic")
@@ -115,6 +121,11 @@ def run(frame: pd.DataFrame | bytes, label: str, tables: tuple, options: PlanOpt
     except InputError as err:
         st.error(str(err))
         return None
+    weeks = max(1, math.ceil(required.days / 7))
+    if weeks > 1:
+        options = replace(options, time_limit=options.time_limit * weeks)
+        st.caption(f"{required.days} days to plan: time limit {options.time_limit:,.0f} s "
+                   f"({weeks} weeks x {options.time_limit / weeks:,.0f} s).")
     bar = st.progress(0.0, text="Building the model…")
     plan = plan_shifts(required, sites, templates, overtime, options,
                        progress=lambda message, done: bar.progress(min(max(done, 0.0), 1.0), text=message))
