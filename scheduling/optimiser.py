@@ -1254,7 +1254,7 @@ class _LocalSearch:
                 moves.extend(self._day_changes(u, unit, removals, self._best_additions(unit, add_prefix)))
             single = sorted((m for m in moves if m[0] < -1e-9), key=lambda m: m[0])
             # Several moves per round, each measured as it is applied: estimating all of them anew after
-            # every move left an empty two-week plan at 2.6x the bound when its time ran out.
+            # every move took 37 s to build the Staffing page's two weeks from nothing; batches take 23 s.
             applied, taken = 0.0, 0
             for value, kind, u, p, items in single[:BATCH_TRIES]:
                 change = self._apply(kind, u, p, items)
