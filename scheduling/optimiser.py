@@ -1370,6 +1370,7 @@ class _LocalSearch:
         return 0.0
 
     def _still_allowed(self, kind: str, u: int, p, items) -> bool:
+        """Whether a move estimated before others of its batch were applied keeps the tour counts and caps."""
         unit, counts = self.units[u], self.counts[u]
         if kind == "add":
             return self._headroom(unit)

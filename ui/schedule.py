@@ -9,7 +9,6 @@ The solved plan is kept in ``st.session_state["shift_plan"]`` for the roster par
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import replace
 
 import pandas as pd
@@ -121,7 +120,8 @@ def run(frame: pd.DataFrame | bytes, label: str, tables: tuple, options: PlanOpt
     except InputError as err:
         st.error(str(err))
         return None
-    weeks = max(1, math.ceil(required.days / 7))
+    # Rounded, not ceiled: a week of queues in several time zones spans 8 UTC days and is planned as one.
+    weeks = max(1, round(required.days / 7))
     if weeks > 1:
         options = replace(options, time_limit=options.time_limit * weeks)
         st.caption(f"{required.days} days to plan: time limit {options.time_limit:,.0f} s "
