@@ -60,9 +60,10 @@ def test_plan_from_the_staffing_requirements(page):
 
 
 @pytest.mark.parametrize("days, weeks", [(14, 2), (8, 1)])
-def test_the_time_limit_is_per_week_planned(days, weeks):
-    """The model, and the LP behind the bound, grow with the horizon: two weeks get twice the time. Eight
-    days is a week whose queues' time zones spill past it (the optimiser folds it onto one cyclic week)."""
+def test_the_time_limit_is_per_week_planned_and_said_before_planning(days, weeks):
+    """The model, and the LP behind the bound, grow with the horizon: two weeks get twice the time, and the
+    planner reads the days and the time limit before pressing Plan. Eight days is a week whose queues' time
+    zones spill past it (the optimiser folds it onto one cyclic week)."""
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
     at.switch_page("ui/schedule.py")
@@ -70,22 +71,25 @@ def test_the_time_limit_is_per_week_planned(days, weeks):
     at.session_state["requirements"] = frame
     at.run()
     at.number_input(key="plan_time_limit").set_value(6)
+    at.run()
+    told = [c.value for c in at.caption if c.value.startswith("Requirements from")]
+    per_week = f" ({weeks} weeks x 6 s)" if weeks > 1 else ""
+    assert told == [f"Requirements from the Staffing page: 1 queue, {24 * days:,} rows, {days} days from Tue 03 Jun "
+                    f"2025 (UTC) in 60-minute intervals. Time limit {6 * weeks} s{per_week}."], told
+    assert "shift_plan" not in at.session_state
     at.button(key="plan_run").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    plan = at.session_state["shift_plan"]
-    assert plan.options.time_limit == 6 * weeks
-    told = [c.value for c in at.caption if "days to plan" in c.value]
-    assert told == ([f"{days} days to plan: time limit {6 * weeks} s ({weeks} weeks x 6 s)."] if weeks > 1 else []), told
+    assert at.session_state["shift_plan"].options.time_limit == 6 * weeks
 
 
-def test_requirements_no_site_serves_show_a_message(page):
+def test_requirements_no_site_serves_are_named_before_planning(page):
+    """The error comes as soon as the requirements arrive, and there is no Plan button to press into it."""
     page.session_state["requirements"] = requirements("fr_phone")
-    page.run()
-    page.button(key="plan_run").click()
     page.run()
     assert not page.exception
     assert any("fr_phone" in e.value and "no site serves" in e.value for e in page.error)
+    assert not [b for b in page.button if b.key == "plan_run"]
 
 
 @pytest.mark.slow

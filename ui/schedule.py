@@ -23,8 +23,8 @@ from scheduling.plan_export import (coverage_table, overtime_table, shift_plan_t
                                     tours_table)
 from scheduling.requirements import requirements
 from scheduling.roster import plan_from_optimiser
-from scheduling.sites import (load_overtime, load_requirements, load_sites, load_templates, overtime_frame,
-                              sites_frame, templates_frame)
+from scheduling.sites import (Requirements, load_overtime, load_requirements, load_sites, load_templates,
+                              overtime_frame, sites_frame, templates_frame)
 from ui import state
 from ui.roster_section import render_roster
 
@@ -111,7 +111,9 @@ def options_sidebar() -> PlanOptions:
                        weights=weights)
 
 
-def run(frame: pd.DataFrame | bytes, label: str, tables: tuple, options: PlanOptions) -> ShiftPlan | None:
+def validated(frame: pd.DataFrame | bytes, label: str, tables: tuple) -> tuple | None:
+    """(requirements, sites, templates, overtime rules) checked against each other, or None after showing
+    the error: checked before the planner presses Plan, so a bad row is named before any wait."""
     try:
         sites = load_sites(tables[0], name="sites table")
         templates = load_templates(tables[1], name="shift templates table", sites=sites)
@@ -120,14 +122,19 @@ def run(frame: pd.DataFrame | bytes, label: str, tables: tuple, options: PlanOpt
     except InputError as err:
         st.error(str(err))
         return None
+    return required, sites, templates, overtime
+
+
+def for_horizon(options: PlanOptions, required: Requirements) -> tuple[PlanOptions, int]:
+    """The options with the per-week time limit (s) scaled to the weeks planned, and those weeks."""
     # Rounded, not ceiled: a week of queues in several time zones spans 8 UTC days and is planned as one.
     weeks = max(1, round(required.days / 7))
-    if weeks > 1:
-        options = replace(options, time_limit=options.time_limit * weeks)
-        st.caption(f"{required.days} days to plan: time limit {options.time_limit:,.0f} s "
-                   f"({weeks} weeks x {options.time_limit / weeks:,.0f} s).")
+    return replace(options, time_limit=options.time_limit * weeks), weeks
+
+
+def run(inputs: tuple, options: PlanOptions) -> ShiftPlan:
     bar = st.progress(0.0, text="Building the model…")
-    plan = plan_shifts(required, sites, templates, overtime, options,
+    plan = plan_shifts(*inputs, options,
                        progress=lambda message, done: bar.progress(min(max(done, 0.0), 1.0), text=message))
     bar.empty()
     return plan
@@ -254,15 +261,19 @@ st.header("Shift plan")
 frame, label, sources = requirement_source()
 tables = edited_inputs()
 options = options_sidebar()
-if frame is not None:
-    detail = f": {frame['queue'].nunique()} queues, {len(frame):,} rows" if isinstance(frame, pd.DataFrame) else ""
-    st.caption(f"Requirements from {label}{detail}.")
+inputs = validated(frame, label, tables) if frame is not None else None
+if inputs is not None:
+    required = inputs[0]
+    options, weeks = for_horizon(options, required)
+    per_week = f" ({weeks} weeks x {options.time_limit / weeks:,.0f} s)" if weeks > 1 else ""
+    queues = required.frame["queue"].nunique()
+    st.caption(f"Requirements from {label}: {queues} queue{'s' * (queues != 1)}, {len(required.frame):,} rows, "
+               f"{required.days} days from {required.start:%a %d %b %Y} (UTC) in {required.interval_minutes}-minute "
+               f"intervals. Time limit {options.time_limit:,.0f} s{per_week}.")
     if st.button("Plan shifts", type="primary", key="plan_run"):
-        result = run(frame, label, tables, options)
-        if result is not None:
-            st.session_state["shift_plan"] = result
-            st.session_state["shift_plan_sources"] = sources
-            st.session_state["shift_plan_number"] = st.session_state.get("shift_plan_number", 0) + 1
+        st.session_state["shift_plan"] = run(inputs, options)
+        st.session_state["shift_plan_sources"] = sources
+        st.session_state["shift_plan_number"] = st.session_state.get("shift_plan_number", 0) + 1
 plan = st.session_state.get("shift_plan")
 if plan is not None:
     show(plan)
