@@ -74,7 +74,7 @@ def solve_free_part(a: dict, v: np.ndarray, free: np.ndarray, seconds: float, th
     h = new_highs(seconds, threads)
     h.passModel(highs_model({**a, "lb": lb, "ub": ub}, integer=True))
     h.run()
-    if h.getInfo().primal_solution_status != 2:
+    if h.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
         return None
     return np.array(h.getSolution().col_value)
 
