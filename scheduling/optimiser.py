@@ -37,13 +37,16 @@ without its rest costs that shift's hours of shortfall (the roster would leave t
 Solve (:func:`solve`): the LP relaxation (HiGHS interior point on large models) gives the bound; the
 LP is rounded (tours first, then starts along time, then breaks along the LP's cumulative break count),
 any rest the rounding broke is repaired, and local search improves it without taking rest away; small
-models then go to the HiGHS MIP from that start, which proves the gap or closes it. Rest the search
+models then go to the HiGHS MIP from that start, which proves the gap or closes it. On large models,
+whose MIP cannot start in time, the last share of the time re-solves the plan part by part with HiGHS
+(one queue's shifts starting within 8 hours of a day, tours held: :func:`_polish`). Rest the search
 could not give is repaired in the last moments (:func:`_rest_repaired`). Every solve reports status,
 objective, bound, LP relaxation, gap and gap over time.
 """
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -54,7 +57,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-from scheduling.highs_mip import highs_model, new_highs, run_mip, solve_free_part
+from scheduling.highs_mip import highs_model, new_highs, run_mip, run_polish, solve_free_part
 from scheduling.shifts import (QUANTUM, SLOT, Timeline, break_windows, candidate_shifts, fold_into_weeks,
                                slot_requirements, uncoverable)
 from scheduling.sites import OvertimeRule, Requirements, ShiftTemplate, Site
@@ -1793,12 +1796,9 @@ def solve(model: ShiftModel, options: PlanOptions = PlanOptions(), progress: Pro
     is not installed, CBC is used.
     """
     solver = options.solver
-    if solver == "highs":
-        try:
-            import highspy  # noqa: F401
-        except ImportError:
-            solver = "cbc"
-            model.warnings.append("HiGHS (highspy) is not installed: solved with CBC instead.")
+    if solver == "highs" and not _highs_installed():
+        solver = "cbc"
+        model.warnings.append("HiGHS (highspy) is not installed: solved with CBC instead.")
     tracker = _Tracker(time.perf_counter(), progress, options.time_limit)
     solve_with = _solve_highs if solver == "highs" else _solve_cbc
     rest = bool(model.tours) and options.rest_hours > 0
@@ -1907,12 +1907,12 @@ def _first_plan(model: ShiftModel, lp: np.ndarray | None, tracker: _Tracker, opt
     if len(model.arrays()["row_lb"]) <= LARGE_ROWS:
         budget = min(0.3 * options.time_limit, budget)   # leave the MIP time to prove optimality
     if budget > 0 and (tracker.gap() is None or tracker.gap() > options.gap):
-        v = _searched(model, v, tracker, options, time.perf_counter() + budget, rest)
+        v = _searched(model, v, tracker, options, time.perf_counter() + budget, rest, lp)
     return v
 
 
 def _searched(model: ShiftModel, v: np.ndarray, tracker: _Tracker, options: PlanOptions, stop: float,
-              rest: int) -> np.ndarray:
+              rest: int, lp: np.ndarray | None = None) -> np.ndarray:
     """The cheapest plan local search and exact break placement find from ``v`` by ``stop``.
 
     First placement: the tours stay as rounded from the LP while shifts move and breaks are placed,
@@ -1924,6 +1924,8 @@ def _searched(model: ShiftModel, v: np.ndarray, tracker: _Tracker, options: Plan
     target = tracker.bound / (1 - options.gap) if tracker.bound is not None else -INF
     cost = model.arrays()["cost"]
     best = [v, float(cost @ v)]
+    polish = lp is not None and _highs_installed()
+    search_stop = stop - POLISH_SHARE * options.time_limit if polish else stop
 
     def keep(plan: np.ndarray, source: str = "local search") -> bool:
         # The search judges cover per 15-minute slot, the objective per interval: a plan is kept (and
@@ -1936,13 +1938,90 @@ def _searched(model: ShiftModel, v: np.ndarray, tracker: _Tracker, options: Plan
         return False
 
     for whole_agents in (False, True):
-        while time.perf_counter() < stop and best[1] > target:
-            keep(improve(model, best[0], options.weights, stop - time.perf_counter(), target,
+        while time.perf_counter() < search_stop and best[1] > target:
+            keep(improve(model, best[0], options.weights, search_stop - time.perf_counter(), target,
                          rest_slots=rest, whole_agents=whole_agents))
-            placed = _breaks_placed(model, best[0], options, stop)
+            placed = _breaks_placed(model, best[0], options, search_stop)
             if placed is None or not keep(placed, "break placement"):
                 break
+    if polish and best[1] > target:
+        _polish(model, best[0], lp, options, tracker, stop, keep)
     return best[0]
+
+
+POLISH_SHARE = 0.2   # of the time limit kept from local search for re-solving parts exactly (:func:`_polish`)
+
+
+def _highs_installed() -> bool:
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _polish(model: ShiftModel, v: np.ndarray, lp: np.ndarray, options: PlanOptions, tracker: _Tracker,
+            stop: float, keep: Callable[[np.ndarray, str], bool]) -> None:
+    """Each queue's shifts of one day and their breaks re-solved exactly by HiGHS, the rest of ``v`` held
+    (tours too, so each site's shifts per day stay as they are), until ``stop``; ``keep`` sees every
+    better plan. Local search moves one agent at a time; this moves a day's worth at once, and finds
+    the exact covers of a queue's curve that single moves cannot reach.
+
+    Holding the tours holds each part's shift count, so what a part can win is its shortfall and
+    over-staffing beyond the LP's in the same hours: parts are tried in order of that per column
+    (a small MIP solves fast), and parts with nothing to win are left out."""
+    seconds = stop - time.perf_counter()
+    if seconds < 1.0:
+        return
+    a = model.arrays()
+
+    def improved(plan: np.ndarray) -> bool:
+        keep(complete(model, np.where(a["integer"], np.round(plan), plan)), "neighbourhood MIP")
+        return tracker.gap() is not None and tracker.gap() <= options.gap
+
+    def report(source: str, objective: float | None, bound: float | None) -> None:
+        if source == "working":
+            tracker.tick("re-solving each queue's day exactly")
+
+    parts, groups, excess = _neighbourhoods(model, v, lp)
+    worth = excess > PART_WORTH
+    order = np.argsort(-excess / np.array([len(part) for part in parts]), kind="stable")
+    order = order[worth[order]]
+    if len(order):
+        workers = min(options.threads or os.cpu_count() or 1, POLISH_WORKERS)
+        run_polish(a, v, [parts[i] for i in order], groups[order], seconds, workers, improved, report)
+
+
+PART_WORTH = 1.0   # currency: parts whose excess shortfall and over-staffing is less are not re-solved
+PART_SLOTS = 8 * 60 // QUANTUM   # a part's shifts start within these many slots of the same day
+POLISH_WORKERS = 2  # processes re-solving parts at once (each queue's parts in one of them)
+
+
+def _neighbourhoods(model: ShiftModel, v: np.ndarray, lp: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Per queue and tour day: the queue's shift columns that day and the break columns its break
+    classes have under those shifts; the part's queue; and the cost of the shortfall and over-staffing
+    of ``v`` beyond the ``lp``'s in the hours those shifts can cover."""
+    cols = model.columns
+    T = model.timeline.slots
+    var, first, length = cols["var"].to_numpy(), (cols["slot"] - cols["lap"] * T).to_numpy(), cols["length"].to_numpy()
+    cost = model.arrays()["cost"]
+    k = model.interval_slots
+    parts, groups, excess = [], [], []
+    half = cols["day"].to_numpy() * 100 + ((first - first.min()) % (24 * 60 // QUANTUM)) // PART_SLOTS
+    for (q, _), index in cols.assign(part=half).groupby(["q", "part"]).indices.items():
+        lo, hi = first[index].min(), (first[index] + length[index]).max()
+        free = [var[index]]
+        for group in model.break_groups:
+            if group["b"] is not None and group["queue"] == model.queues[q]:
+                taus = group["taus"]
+                under = (taus - lo) % T < hi - lo if model.timeline.cyclic else (taus >= lo) & (taus < hi)
+                free.append(group["b"][under])
+        parts.append(np.concatenate(free))
+        groups.append(q)
+        intervals = np.unique((np.arange(lo, hi) % T if model.timeline.cyclic else np.arange(lo, min(hi, T))) // k)
+        slack = np.concatenate([model.slack["short"][q, intervals], model.slack["over"][q, intervals]])
+        excess.append(float(cost[slack] @ (v[slack] - lp[slack])))
+    return parts, np.array(groups, dtype=np.int64), np.array(excess)
 
 
 def _breaks_placed(model: ShiftModel, v: np.ndarray, options: PlanOptions, stop: float) -> np.ndarray | None:
@@ -1951,11 +2030,7 @@ def _breaks_placed(model: ShiftModel, v: np.ndarray, options: PlanOptions, stop:
     None without flexible breaks, without HiGHS, or when no plan came back by ``stop``."""
     free = [g["b"] for g in model.break_groups if g["b"] is not None]
     seconds = stop - time.perf_counter()
-    if not free or seconds < 0.5:
-        return None
-    try:
-        import highspy  # noqa: F401
-    except ImportError:
+    if not free or seconds < 0.5 or not _highs_installed():
         return None
     a = model.arrays()
     placed = solve_free_part(a, v, np.concatenate(free), seconds, options.threads)

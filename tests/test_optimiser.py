@@ -392,3 +392,70 @@ def test_an_empty_plan_gets_agents_with_their_rest_where_each_day_alone_would_br
     assert _unrested_agent_days(model, found, 11) == 0
     # Without the rule the same search gives agents each day's best shift, and some then lack their rest.
     assert _unrested_agent_days(model, improve(model, empty, Weights(), seconds=10), 11) > 0
+
+
+def _polished(model, v, workers, seconds=60.0):
+    """The last plan run_polish reports for every part of ``v`` (parts as the optimiser makes them)."""
+    from scheduling.highs_mip import run_polish
+    from scheduling.optimiser import _neighbourhoods, complete
+    parts, groups, _ = _neighbourhoods(model, v, np.zeros_like(v))
+    a = model.arrays()
+    plans = [v]
+
+    def improved(plan):
+        plans.append(complete(model, plan))
+        return False
+
+    run_polish(a, v, parts, groups, seconds, workers, improved, lambda *_: None)
+    return plans[-1]
+
+
+def test_re_solving_each_part_of_a_day_exactly_finds_the_known_optimum():
+    # Ten agents needed 09:00-17:00; the plan starts them all at 07:00 (two hours short at the end).
+    # No part alone can fix it (starts are split in 8-hour windows): the 08:00-16:00 part must add ten at
+    # 09:00, then the 00:00-08:00 part must let the 07:00 ones go. 10 x 8 h x 20 = 1,600, nothing short.
+    from scheduling.optimiser import QUANTUM, complete, violation
+    site = sites()
+    model = build_model(load_requirements(hourly({h: 10 for h in range(9, 17)}), site), site, templates(), None,
+                        PlanOptions(cyclic=False))
+    v = np.zeros(model.size["columns"])
+    v[model.columns.loc[model.columns["slot"] == 7 * 60 // QUANTUM, "var"]] = 10
+    v = complete(model, v)
+    best = _polished(model, v, workers=1)
+    starts = model.columns.assign(count=best[model.columns["var"]]).query("count > 0")
+    assert violation(model, best) < 1e-6
+    assert model.arrays()["cost"] @ best == pytest.approx(1600)
+    assert starts["slot"].tolist() == [9 * 60 // QUANTUM] and starts["count"].tolist() == [10]
+
+
+def test_parts_re_solved_in_two_processes_keep_tours_and_merge_into_a_plan_no_part_can_improve():
+    from scheduling.highs_mip import solve_free_part
+    from scheduling.optimiser import _neighbourhoods, complete, improve, violation
+    site = sites(queues="q;r")
+    tmpl = templates({"template": "8h", "breaks": "30 unpaid @ 2:00-5:00", "days_per_week": 5,
+                      "days_off_rule": "consecutive", "start_step_minutes": 30})
+    week = dict(day="2025-06-02", days=7)
+    frame = pd.concat([hourly({h: 3 for h in range(8, 20)}, queue="q", **week),
+                       hourly({h: 2 for h in range(6, 22)}, queue="r", **week)])
+    model = build_model(load_requirements(frame, site), site, tmpl, None, PlanOptions(rest_hours=0))
+    # The best whole agents for the same work three hours earlier: a feasible plan far from the best
+    # placement of its agents here.
+    early = pd.concat([hourly({h: 3 for h in range(5, 17)}, queue="q", **week),
+                       hourly({h: 2 for h in range(3, 19)}, queue="r", **week)])
+    other = build_model(load_requirements(early, site), site, tmpl, None, PlanOptions(rest_hours=0))
+    v = complete(model, improve(other, complete(other, np.zeros(other.size["columns"])), Weights(), seconds=5))
+    cols, tours = model.columns, np.concatenate([np.atleast_1d(t["vars"]) for t in model.tours])
+    assert violation(model, v) < 1e-6
+    best = _polished(model, v, workers=2)
+    a = model.arrays()
+    shifts = cols["var"].to_numpy()
+    assert violation(model, best) < 1e-6
+    assert a["cost"] @ best < a["cost"] @ v - 100
+    assert np.array_equal(best[tours], v[tours])
+    per_day = [cols.assign(n=plan[shifts]).groupby(["queue", "day"])["n"].sum() for plan in (v, best)]
+    assert per_day[0].equals(per_day[1])     # each queue keeps its shifts per day: only starts and breaks move
+    # Merged from two processes, it is still a plan no part can improve on its own.
+    parts, _, _ = _neighbourhoods(model, best, np.zeros_like(best))
+    for part in parts:
+        again = complete(model, np.round(solve_free_part(a, best, part, 30, None)))
+        assert a["cost"] @ again >= a["cost"] @ best - 1.0
