@@ -143,7 +143,7 @@ def _child(a: dict, start: np.ndarray | None, deadline: float, gap: float, threa
 def _polish(a: dict, start: np.ndarray, parts: list[np.ndarray], groups: np.ndarray, deadline: float,
             threads: int | None, send: Callable) -> None:
     """Re-solve one part of the plan at a time exactly (the integer columns ``parts[i]`` free, all others
-    held), from ``start``, cheapest part first and round again, until the wall-clock ``deadline`` or
+    held), from ``start``, in the order given and round again, until the wall-clock ``deadline`` or
     until every part is proved optimal. A part proved optimal is skipped until a part of its
     ``groups[i]`` (e.g. its queue) changes. ``send`` as for :func:`_child`, per better plan."""
     v = start.copy()

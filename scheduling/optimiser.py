@@ -1924,7 +1924,7 @@ def _searched(model: ShiftModel, v: np.ndarray, tracker: _Tracker, options: Plan
     target = tracker.bound / (1 - options.gap) if tracker.bound is not None else -INF
     cost = model.arrays()["cost"]
     best = [v, float(cost @ v)]
-    polish = lp is not None and _highs_installed()
+    polish = lp is not None and len(model.arrays()["row_lb"]) > LARGE_ROWS and _highs_installed()   # no MIP follows
     search_stop = stop - POLISH_SHARE * options.time_limit if polish else stop
 
     def keep(plan: np.ndarray, source: str = "local search") -> bool:
@@ -1962,12 +1962,12 @@ def _highs_installed() -> bool:
 
 def _polish(model: ShiftModel, v: np.ndarray, lp: np.ndarray, options: PlanOptions, tracker: _Tracker,
             stop: float, keep: Callable[[np.ndarray, str], bool]) -> None:
-    """Each queue's shifts of one day and their breaks re-solved exactly by HiGHS, the rest of ``v`` held
-    (tours too, so each site's shifts per day stay as they are), until ``stop``; ``keep`` sees every
-    better plan. Local search moves one agent at a time; this moves a day's worth at once, and finds
-    the exact covers of a queue's curve that single moves cannot reach.
+    """One queue's shifts starting within 8 hours of one day, and their breaks, re-solved exactly by HiGHS,
+    the rest of ``v`` held (tours too, so each site's shifts per day stay as they are), part after part
+    until ``stop``; ``keep`` sees every better plan. Local search moves one agent at a time; this moves
+    a part's worth at once, and finds exact covers of a queue's curve that single moves cannot reach.
 
-    Holding the tours holds each part's shift count, so what a part can win is its shortfall and
+    With the tours held each part keeps its shift count, so what a part can win is its shortfall and
     over-staffing beyond the LP's in the same hours: parts are tried in order of that per column
     (a small MIP solves fast), and parts with nothing to win are left out."""
     seconds = stop - time.perf_counter()
