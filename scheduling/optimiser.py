@@ -1998,17 +1998,17 @@ POLISH_WORKERS = 2  # processes re-solving parts at once (each queue's parts in 
 
 
 def _neighbourhoods(model: ShiftModel, v: np.ndarray, lp: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Per queue and tour day: the queue's shift columns that day and the break columns its break
-    classes have under those shifts; the part's queue; and the cost of the shortfall and over-staffing
-    of ``v`` beyond the ``lp``'s in the hours those shifts can cover."""
+    """Per queue, tour day and ``PART_SLOTS`` window of start times: the queue's shift columns there and
+    the break columns its break classes have under those shifts; the part's queue; and the cost of the
+    shortfall and over-staffing of ``v`` beyond the ``lp``'s in the hours those shifts can cover."""
     cols = model.columns
     T = model.timeline.slots
     var, first, length = cols["var"].to_numpy(), (cols["slot"] - cols["lap"] * T).to_numpy(), cols["length"].to_numpy()
     cost = model.arrays()["cost"]
     k = model.interval_slots
     parts, groups, excess = [], [], []
-    half = cols["day"].to_numpy() * 100 + ((first - first.min()) % (24 * 60 // QUANTUM)) // PART_SLOTS
-    for (q, _), index in cols.assign(part=half).groupby(["q", "part"]).indices.items():
+    window = ((first - first.min()) % (24 * 60 // QUANTUM)) // PART_SLOTS
+    for (q, _, _), index in cols.assign(window=window).groupby(["q", "day", "window"]).indices.items():
         lo, hi = first[index].min(), (first[index] + length[index]).max()
         free = [var[index]]
         for group in model.break_groups:
