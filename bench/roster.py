@@ -29,8 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from forecasting.queues import load_queues  # noqa: E402
 from scheduling.agents import load_agents  # noqa: E402
-from scheduling.roster import build_roster, interval_coverage, read_plan  # noqa: E402
+from scheduling.roster import build_roster  # noqa: E402
 from scheduling.roster_check import check_roster  # noqa: E402
+from scheduling.roster_coverage import interval_coverage  # noqa: E402
+from scheduling.roster_plan import read_plan  # noqa: E402
 from scheduling.simulation import replay  # noqa: E402
 from scheduling.sites import load_sites, load_templates  # noqa: E402
 

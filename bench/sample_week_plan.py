@@ -23,7 +23,9 @@ logging.disable(logging.WARNING)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduling.optimiser import PlanOptions, plan_shifts  # noqa: E402
-from scheduling.roster import RosterOptions, build_roster, plan_from_optimiser  # noqa: E402
+from scheduling.roster import build_roster  # noqa: E402
+from scheduling.roster_options import RosterOptions  # noqa: E402
+from scheduling.roster_plan import plan_from_optimiser  # noqa: E402
 from scheduling.sites import load_overtime, load_requirements, load_sites, load_templates  # noqa: E402
 from ui import schedule, state  # noqa: E402
 

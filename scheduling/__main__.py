@@ -33,8 +33,10 @@ from scheduling.agents import load_agents
 from scheduling import plan_cli
 from scheduling.export import read_roster_csv, roster_horizon, write_roster
 from scheduling.requirements import carried_backlog, read_forecast, requirements, totals
-from scheduling.roster import RosterOptions, build_roster, read_plan
+from scheduling.roster import build_roster
 from scheduling.roster_check import check_roster
+from scheduling.roster_options import RosterOptions
+from scheduling.roster_plan import read_plan
 from scheduling.shrinkage import DEFAULT_SHRINKAGE, load_shrinkage, scheduled_agents
 from scheduling.simulation import replay
 from scheduling.sites import load_sites

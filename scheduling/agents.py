@@ -14,7 +14,7 @@ One row per agent (spreadsheet-friendly, see ``data/agents.csv``)::
   followed by a time window (``Tue 18:00-22:00``, ``2025-03-26 00:00-12:00``). A shift that overlaps
   any of it is not given to the agent.
 * ``prefers``: ``;``-separated shift kinds the agent would rather work: ``early``, ``day``, ``late``,
-  ``night`` (see :func:`scheduling.roster.shift_kind`). ``days_off``: weekdays the agent would rather have off.
+  ``night`` (see :func:`scheduling.roster_plan.shift_kind`). ``days_off``: weekdays the agent would rather have off.
 
 Row problems (unknown site or queue, a contract that cannot add up, a duplicate id, unreadable
 unavailability) do not stop the roster: :func:`load_agents` drops the row and returns an

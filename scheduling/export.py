@@ -27,7 +27,9 @@ import pandas as pd
 
 from forecasting.safe_csv import to_safe_csv, undo_neutral
 from forecasting.validation import InputError
-from scheduling.roster import Horizon, Roster, interval_coverage, local_wall_after
+from scheduling.roster import Roster
+from scheduling.roster_coverage import interval_coverage
+from scheduling.roster_plan import Horizon, local_wall_after
 from scheduling.sites import Site
 
 ROSTER_COLUMNS = ["agent_id", "site", "queue", "date_local", "start_local", "end_local", "start_utc", "end_utc",

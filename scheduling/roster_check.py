@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from scheduling.agents import Agent
-from scheduling.roster import Horizon
+from scheduling.roster_plan import Horizon
 from scheduling.sites import OvertimeRule, ShiftTemplate, Site
 
 EPS = 1e-6

@@ -38,7 +38,8 @@ from numpy.typing import ArrayLike, NDArray
 from forecasting.validation import InputError
 from scheduling import erlang
 from scheduling.requirements import interval_seconds, read_forecast
-from scheduling.roster import Horizon, interval_coverage
+from scheduling.roster_coverage import interval_coverage
+from scheduling.roster_plan import Horizon
 
 
 @dataclass(frozen=True)

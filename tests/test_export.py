@@ -12,7 +12,8 @@ import pandas as pd
 from scheduling.agents import load_agents
 from scheduling.export import (ROSTER_COLUMNS, agent_calendars, calendar_zip, coverage_table, read_roster_csv,
                                roster_csv, roster_table, site_csvs, write_roster)
-from scheduling.roster import build_roster, plan_from_frames, read_plan
+from scheduling.roster import build_roster
+from scheduling.roster_plan import plan_from_frames, read_plan
 from scheduling.sites import load_sites, load_templates
 from tests.test_roster import TEMPLATES_CSV, WEEK, agents_file, line, make_plan
 

@@ -221,7 +221,8 @@ def _late_monday_early_tuesday() -> pd.DataFrame:
 
 @pytest.mark.parametrize("rest_hours", [11.0, 0.0])
 def test_tours_leave_eleven_hours_rest_so_the_roster_staffs_every_shift(rest_hours):
-    from scheduling.roster import build_roster, plan_from_optimiser
+    from scheduling.roster import build_roster
+    from scheduling.roster_plan import plan_from_optimiser
     from scheduling.roster_check import check_roster
 
     site = sites()

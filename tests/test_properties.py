@@ -32,8 +32,10 @@ from scheduling.highs_mip import highs_model, new_highs
 from scheduling.optimiser import PlanOptions, ShiftPlan, plan_shifts
 from scheduling.plan_check import _local_to_utc, check_plan
 from scheduling.plan_export import write_outputs
-from scheduling.roster import RosterOptions, build_roster, plan_from_optimiser, read_plan
+from scheduling.roster import build_roster
 from scheduling.roster_check import check_roster
+from scheduling.roster_options import RosterOptions
+from scheduling.roster_plan import plan_from_optimiser, read_plan
 from scheduling.shifts import Timeline, _first_occurrence, candidate_shifts
 from scheduling.sites import load_overtime, load_requirements, load_sites, load_templates
 

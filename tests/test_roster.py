@@ -10,8 +10,10 @@ import pytest
 
 from forecasting.validation import InputError
 from scheduling.agents import load_agents
-from scheduling.roster import build_roster, interval_coverage, read_plan
+from scheduling.roster import build_roster
 from scheduling.roster_check import check_roster
+from scheduling.roster_coverage import interval_coverage
+from scheduling.roster_plan import read_plan
 
 PLANS = Path(__file__).resolve().parent / "plans"
 WEEK = pd.Timestamp("2025-03-24")  # Monday; Europe moves its clocks on Sunday 30 March 2025

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from scheduling.agents import Agent, parse_unavailable
-from scheduling.roster import Horizon
+from scheduling.roster_plan import Horizon
 from scheduling.roster_check import check_roster
 from scheduling.sites import load_overtime, load_sites, load_templates
 from tests.test_roster import OVERTIME_CSV, SITES_CSV, TEMPLATES_CSV

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from scheduling.export import write_roster
-from scheduling.roster import interval_coverage
+from scheduling.roster_coverage import interval_coverage
 from tests.test_roster import line, roster_of, violations
 
 A1 = ["A1,,Dublin,,full_time,35,40,,,,"]

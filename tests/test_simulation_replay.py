@@ -9,7 +9,7 @@ import pytest
 from forecasting.queues import QueueConfig
 from forecasting.validation import InputError
 from scheduling import erlang
-from scheduling.roster import Horizon
+from scheduling.roster_plan import Horizon
 from scheduling.simulation import replay, simulate
 
 START = pd.Timestamp("2025-03-24", tz="UTC")

@@ -1,6 +1,6 @@
 """Schedule page, roster part: build a roster from a shift plan, see it per site, check fairness, replay it.
 
-The Schedule page calls :func:`render_roster` with a plan directory, a :class:`~scheduling.roster.Plan`
+The Schedule page calls :func:`render_roster` with a plan directory, a :class:`~scheduling.roster_plan.Plan`
 or a built :class:`~scheduling.roster.Roster`; with a forecast and the queue configs it also offers the
 simulation replay. Figures are pure functions of frames (:func:`gantt`, :func:`replay_figure`); the
 Streamlit code only lays out widgets. Text that comes from user files (agent ids, names, queues, reasons)
@@ -19,7 +19,9 @@ from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
 from scheduling.agents import load_agents
 from scheduling.export import calendar_zip, coverage_csv, roster_csv, roster_table, site_csvs, unoffered_csv
-from scheduling.roster import Plan, Roster, RosterOptions, build_roster, read_plan
+from scheduling.roster import Roster, build_roster
+from scheduling.roster_options import RosterOptions
+from scheduling.roster_plan import Plan, read_plan
 from scheduling.simulation import ReplayResult, replay
 from ui.charts import QUEUE_COLOURS
 

@@ -22,7 +22,7 @@ from scheduling.optimiser import STATUS_MEANING, PlanOptions, ShiftPlan, Weights
 from scheduling.plan_export import (coverage_table, overtime_table, shift_plan_table, summary,
                                     tours_table)
 from scheduling.requirements import requirements
-from scheduling.roster import plan_from_optimiser
+from scheduling.roster_plan import plan_from_optimiser
 from scheduling.sites import (Requirements, load_overtime, load_requirements, load_sites, load_templates,
                               overtime_frame, sites_frame, templates_frame)
 from ui import state
