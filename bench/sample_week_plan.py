@@ -22,7 +22,8 @@ from pathlib import Path
 logging.disable(logging.WARNING)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduling.optimiser import PlanOptions, plan_shifts  # noqa: E402
+from scheduling.optimiser import plan_shifts  # noqa: E402
+from scheduling.plan_options import PlanOptions  # noqa: E402
 from scheduling.roster import build_roster  # noqa: E402
 from scheduling.roster_options import RosterOptions  # noqa: E402
 from scheduling.roster_plan import plan_from_optimiser  # noqa: E402

@@ -33,9 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from forecasting.queues import load_queues  # noqa: E402
-from scheduling.optimiser import PlanOptions, plan_shifts  # noqa: E402
+from scheduling.optimiser import plan_shifts  # noqa: E402
 from scheduling.plan_check import check_plan  # noqa: E402
 from scheduling.plan_export import write_outputs  # noqa: E402
+from scheduling.plan_options import PlanOptions  # noqa: E402
 from scheduling.sites import load_overtime, load_requirements, load_sites, load_templates  # noqa: E402
 
 DATA = ROOT / "data"

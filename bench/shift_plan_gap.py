@@ -33,7 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from shift_plan import inputs, week_requirements  # noqa: E402
 
 from scheduling.highs_mip import highs_model, new_highs  # noqa: E402
-from scheduling.optimiser import PlanOptions, build_model, slot_counts, solve  # noqa: E402
+from scheduling.optimiser import solve  # noqa: E402
+from scheduling.plan_options import PlanOptions  # noqa: E402
+from scheduling.shift_model import build_model, slot_counts  # noqa: E402
 from scheduling.shifts import fold_into_weeks  # noqa: E402
 from scheduling.sites import load_requirements  # noqa: E402
 

@@ -39,8 +39,9 @@ from forecasting.queues import WEEKDAYS, QueueConfig, parse_span
 from forecasting.validation import InputError
 from scheduling.requirements import requirements as staffing_requirements
 from scheduling.shrinkage import ShrinkageTable, load_shrinkage
-from scheduling.optimiser import PlanOptions, ShiftPlan, plan_shifts
+from scheduling.optimiser import ShiftPlan, plan_shifts
 from scheduling.plan_export import summary as plan_summary
+from scheduling.plan_options import PlanOptions
 from scheduling.sites import MAX_SITE_AGENTS, Site, load_requirements
 
 BASE_NAME = "Base plan"

@@ -15,8 +15,9 @@ import argparse
 import sys
 import time
 
-from scheduling.optimiser import STATUS_MEANING, PlanOptions, Weights, plan_shifts
+from scheduling.optimiser import STATUS_MEANING, plan_shifts
 from scheduling.plan_export import summary, write_outputs
+from scheduling.plan_options import PlanOptions, Weights
 from scheduling.sites import load_overtime, load_requirements, load_sites, load_templates
 
 

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scheduling.optimiser import PlanOptions, Weights, build_model, plan_shifts
+from scheduling.optimiser import plan_shifts
+from scheduling.plan_options import PlanOptions, Weights
+from scheduling.shift_model import build_model
 from scheduling.sites import load_overtime, load_requirements, load_sites, load_templates
 from scheduling.shifts import fold_into_weeks
 
@@ -172,7 +174,8 @@ def test_model_size_is_reported_and_columns_are_distinct():
 
 def test_local_search_alone_builds_a_feasible_plan_from_nothing():
     # What the solve falls back to when the LP does not finish in time: no shifts, then local search.
-    from scheduling.optimiser import complete, improve, violation
+    from scheduling.local_search import improve
+    from scheduling.shift_model import complete, violation
     tmpl = templates({"template": "8h", "days_per_week": 5, "days_off_rule": "consecutive"},
                      {"template": "6h", "length_minutes": 360, "breaks": "30 unpaid @ 2:00-3:00", "days_per_week": 4,
                       "allowed_days": "Mon-Fri", "days_off_rule": "any"})
@@ -288,13 +291,17 @@ def test_progress_is_reported_while_the_lp_runs_and_the_time_limit_holds():
 def test_breaks_placed_all_at_once_are_the_brute_force_best_for_the_same_shifts():
     # Four agents with fixed starts; each 30-minute lunch may start 2:00-5:00 into the shift (13 options).
     # Placed one agent at a time the lunches can miss the best combination; placed at once they must not.
-    from scheduling.optimiser import QUANTUM, _breaks_placed, _LocalSearch, complete, read_shifts
+    from scheduling.local_search import LocalSearch
+    from scheduling.optimiser import _breaks_placed
+    from scheduling.plan_tables import read_shifts
+    from scheduling.shift_model import complete
+    from scheduling.shifts import QUANTUM
     site = sites(earliest_start="08:00", latest_start="10:00")
     tmpl = templates({"template": "8h", "breaks": "30 unpaid @ 2:00-5:00"})
     need = {8: 2, 9: 4, 10: 4, 11: 2, 12: 4, 13: 4, 14: 4, 15: 3, 16: 4, 17: 1}
     options = PlanOptions(cyclic=False)
     model = build_model(load_requirements(hourly(need), site), site, tmpl, None, options)
-    search = _LocalSearch(model, complete(model, np.zeros(model.size["columns"])), options.weights)
+    search = LocalSearch(model, complete(model, np.zeros(model.size["columns"])), options.weights)
     starts = {int(s): j for j, s in zip(model.columns.index, model.columns["slot"])}
     for hour in (8, 9, 10, 10):
         search.add_agent(starts[hour * 60 // QUANTUM])
@@ -323,7 +330,8 @@ def test_breaks_placed_all_at_once_are_the_brute_force_best_for_the_same_shifts(
 
 
 def test_a_placement_only_search_keeps_every_agent_and_working_day():
-    from scheduling.optimiser import complete, improve, violation
+    from scheduling.local_search import improve
+    from scheduling.shift_model import complete, violation
     tmpl = templates({"template": "8h", "breaks": "30 unpaid @ 2:00-5:00", "days_per_week": 5,
                       "days_off_rule": "consecutive"})
     week = dict(day="2025-06-02", days=7)
@@ -376,7 +384,8 @@ def test_an_empty_plan_gets_agents_with_their_rest_where_each_day_alone_would_br
     """Three agents needed 16:00-24:00 on Mon, Wed, Fri, Sun and 06:00-14:00 on Tue, Thu, Sat. Every tour
     of 5 days in a row has a late day before an early one, so an agent given each day's best shift never
     gets 11 hours' rest: the search must still buy agents (ones that start at the same time every day)."""
-    from scheduling.optimiser import complete, improve, violation
+    from scheduling.local_search import improve
+    from scheduling.shift_model import complete, violation
     ds = pd.date_range("2025-06-02", periods=7 * 24, freq="60min", tz="UTC")
     late = [t.hour >= 16 for t in ds]
     early = [6 <= t.hour < 14 for t in ds]
@@ -398,7 +407,8 @@ def test_an_empty_plan_gets_agents_with_their_rest_where_each_day_alone_would_br
 def _polished(model, v, workers, seconds=60.0):
     """The last plan run_polish reports for every part of ``v`` (parts as the optimiser makes them)."""
     from scheduling.highs_mip import run_polish
-    from scheduling.optimiser import _neighbourhoods, complete
+    from scheduling.optimiser import _neighbourhoods
+    from scheduling.shift_model import complete
     parts, groups, _ = _neighbourhoods(model, v, np.zeros_like(v))
     a = model.arrays()
     plans = [v]
@@ -415,7 +425,8 @@ def test_re_solving_each_part_of_a_day_exactly_finds_the_known_optimum():
     # Ten agents needed 09:00-17:00; the plan starts them all at 07:00 (two hours short at the end).
     # No part alone can fix it (starts are split in 8-hour windows): the 08:00-16:00 part must add ten at
     # 09:00, then the 00:00-08:00 part must let the 07:00 ones go. 10 x 8 h x 20 = 1,600, nothing short.
-    from scheduling.optimiser import QUANTUM, complete, violation
+    from scheduling.shift_model import complete, violation
+    from scheduling.shifts import QUANTUM
     site = sites()
     model = build_model(load_requirements(hourly({h: 10 for h in range(9, 17)}), site), site, templates(), None,
                         PlanOptions(cyclic=False))
@@ -431,7 +442,9 @@ def test_re_solving_each_part_of_a_day_exactly_finds_the_known_optimum():
 
 def test_parts_re_solved_in_two_processes_keep_tours_and_merge_into_a_plan_no_part_can_improve():
     from scheduling.highs_mip import solve_free_part
-    from scheduling.optimiser import _neighbourhoods, complete, improve, violation
+    from scheduling.local_search import improve
+    from scheduling.optimiser import _neighbourhoods
+    from scheduling.shift_model import complete, violation
     site = sites(queues="q;r")
     tmpl = templates({"template": "8h", "breaks": "30 unpaid @ 2:00-5:00", "days_per_week": 5,
                       "days_off_rule": "consecutive", "start_step_minutes": 30})

@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scheduling.optimiser import PlanOptions, plan_shifts
+from scheduling.optimiser import plan_shifts
 from scheduling.plan_check import check_plan
 from scheduling.plan_export import write_outputs
+from scheduling.plan_options import PlanOptions
 from scheduling.sites import load_overtime, load_requirements, load_sites, load_templates
 
 

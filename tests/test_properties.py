@@ -29,9 +29,10 @@ from forecasting.timestamps import _localise, local_midnights
 from forecasting.validation import InputError
 from scheduling import erlang
 from scheduling.highs_mip import highs_model, new_highs
-from scheduling.optimiser import PlanOptions, ShiftPlan, plan_shifts
+from scheduling.optimiser import ShiftPlan, plan_shifts
 from scheduling.plan_check import _local_to_utc, check_plan
 from scheduling.plan_export import write_outputs
+from scheduling.plan_options import PlanOptions
 from scheduling.roster import build_roster
 from scheduling.roster_check import check_roster
 from scheduling.roster_options import RosterOptions
@@ -555,6 +556,7 @@ FOUND_Q2 = [0, 2, 3, 0, 0, 0, 1, 3, 3, 4, 2, 0, 1, 4, 0, 3, 3, 3, 0, 0, 1, 1, 0,
 
 def test_first_plan_reports_the_cost_of_the_plan_it_keeps():
     from scheduling import optimiser as o
+    from scheduling.shift_model import build_model
 
     sites = load_sites(pd.DataFrame([{"site": "S", "timezone": "Europe/Dublin", "queues": "q1;q2",
                                       "earliest_start": "11:30", "latest_start": "16:15", "max_agents": 28,
@@ -568,7 +570,7 @@ def test_first_plan_reports_the_cost_of_the_plan_it_keeps():
     need = pd.concat([pd.DataFrame({"queue": q, "ds": ds, "scheduled": np.array(v, float)})
                       for q, v in (("q1", FOUND_Q1), ("q2", FOUND_Q2))], ignore_index=True)
     options = PlanOptions(time_limit=30, gap=0.01)
-    model = o.build_model(load_requirements(need, sites), sites, templates, None, options)
+    model = build_model(load_requirements(need, sites), sites, templates, None, options)
     cost = model.arrays()["cost"]
     h = new_highs(10, options.threads)
     h.passModel(highs_model(model.arrays(), integer=False))

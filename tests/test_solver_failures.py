@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scheduling.optimiser import PlanOptions, plan_shifts
+from scheduling.optimiser import plan_shifts
 from scheduling.plan_check import check_plan
 from scheduling.plan_export import summary, write_outputs
+from scheduling.plan_options import PlanOptions
 from scheduling.sites import load_requirements, load_sites, load_templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,8 +210,9 @@ def test_without_highspy_the_plan_is_solved_with_cbc_and_the_planner_is_told(tmp
             raise SystemExit("highspy still importable")
         except ImportError:
             pass
-        from scheduling.optimiser import PlanOptions, plan_shifts
+        from scheduling.optimiser import plan_shifts
         from scheduling.plan_export import summary
+        from scheduling.plan_options import PlanOptions
         from scheduling.sites import load_requirements, load_sites, load_templates
         folder = {folder!r}
         sites = load_sites(folder + "/sites.csv")

@@ -18,9 +18,10 @@ import streamlit as st
 from forecasting.baselines import recent_weeks_average
 from forecasting.safe_csv import to_safe_csv
 from forecasting.validation import InputError
-from scheduling.optimiser import STATUS_MEANING, PlanOptions, ShiftPlan, Weights, plan_shifts
+from scheduling.optimiser import STATUS_MEANING, ShiftPlan, plan_shifts
 from scheduling.plan_export import (coverage_table, overtime_table, shift_plan_table, summary,
                                     tours_table)
+from scheduling.plan_options import PlanOptions, Weights
 from scheduling.requirements import requirements
 from scheduling.roster_plan import plan_from_optimiser
 from scheduling.sites import (Requirements, load_overtime, load_requirements, load_sites, load_templates,
