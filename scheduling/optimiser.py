@@ -547,7 +547,10 @@ def plan_shifts(requirements: Requirements, sites: dict[str, Site], templates: d
     model = build_model(requirements, sites, templates, overtime, options, fixed_coverage)
     if note:
         model.warnings.insert(0, note)
-    v, report = solve(model, options, progress, build_seconds=time.perf_counter() - started)
+    built = time.perf_counter() - started
+    # The time limit is the planner's wait for the whole plan, so building the model comes out of it.
+    solving = replace(options, time_limit=max(options.time_limit - built, 1.0))
+    v, report = solve(model, solving, progress, build_seconds=built)
     if progress:
         progress(f"{report.status}", 1.0)
     return ShiftPlan(shifts=read_shifts(model, v, sites, templates), overtime=read_overtime(model, v, sites),

@@ -21,7 +21,8 @@ class Weights:
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """How to plan and solve. ``gap`` is the relative gap at which the solver stops (0.005 = 0.5%)."""
+    """How to plan and solve. ``time_limit`` is in seconds for building and solving the model together;
+    ``gap`` is the relative gap at which the solver stops (0.005 = 0.5%)."""
 
     solver: Literal["highs", "cbc"] = "highs"
     time_limit: float = 60.0
