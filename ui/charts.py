@@ -6,6 +6,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 QUEUE_COLOURS = px.colors.qualitative.D3
+# Horizontal legends go above the plot: below it, plotly puts them over the x axis's tick labels and title.
+LEGEND_ABOVE = {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom", "title_text": ""}
 EVENT_COLOURS = {"launch": "#2ca02c", "campaign": "#ff7f0e", "outage": "#d62728", "holiday": "#9467bd",
                  "other": "#8c564b"}
 

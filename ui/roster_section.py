@@ -23,7 +23,7 @@ from scheduling.roster import Roster, build_roster
 from scheduling.roster_options import RosterOptions
 from scheduling.roster_plan import Plan, read_plan
 from scheduling.simulation import ReplayResult, replay
-from ui.charts import QUEUE_COLOURS
+from ui.charts import LEGEND_ABOVE, QUEUE_COLOURS
 
 SEGMENT_COLOURS = {"break": "#bdbdbd", "overtime": "#d62728"}
 
@@ -69,7 +69,7 @@ def gantt(shifts: pd.DataFrame, title: str = "") -> go.Figure:
     fig.update_yaxes(autorange="reversed", title="")
     fig.update_xaxes(title="local time")
     fig.update_layout(title=title, height=max(300, 22 * segments["label"].nunique() + 120), margin={"t": 40},
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
+                      legend=LEGEND_ABOVE)
     return fig
 
 

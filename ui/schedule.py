@@ -27,6 +27,7 @@ from scheduling.roster_plan import plan_from_optimiser
 from scheduling.sites import (Requirements, load_overtime, load_requirements, load_sites, load_templates,
                               overtime_frame, sites_frame, templates_frame)
 from ui import state
+from ui.charts import LEGEND_ABOVE
 from ui.roster_section import render_roster
 
 SAMPLE_OVERTIME = state.DATA_DIR / "overtime.csv"
@@ -153,7 +154,7 @@ def coverage_figure(plan: ShiftPlan, queue: str, zone: str) -> go.Figure:
                                 line={"shape": "hv", "color": "#1f77b4"}, fill="tozeroy", fillcolor="rgba(31,119,180,0.15)"))
     figure.add_trace(go.Scatter(x=x, y=cover["scheduled"] + cover["overtime"], name="with overtime",
                                 line={"shape": "hv", "color": "#ff7f0e"}))
-    figure.update_layout(height=360, margin={"t": 30}, legend={"orientation": "h"}, yaxis_title="agents",
+    figure.update_layout(height=360, margin={"t": 40}, legend=LEGEND_ABOVE, yaxis_title="agents",
                          xaxis_title=f"time ({zone})", hovermode="x unified")
     return figure
 
@@ -181,8 +182,8 @@ def gap_figure(plan: ShiftPlan) -> go.Figure:
                                     line={"shape": "hv"}))
         figure.add_trace(go.Scatter(x=history["seconds"], y=history["bound"], name="bound", mode="lines+markers",
                                     line={"shape": "hv", "dash": "dot"}))
-    figure.update_layout(height=260, margin={"t": 30}, xaxis_title="seconds", yaxis_title="cost",
-                         legend={"orientation": "h"})
+    figure.update_layout(height=260, margin={"t": 40}, xaxis_title="seconds", yaxis_title="cost",
+                         legend=LEGEND_ABOVE)
     return figure
 
 
@@ -213,7 +214,9 @@ def show(plan: ShiftPlan) -> None:
     cols[1].metric("Paid hours", f"{facts['paid_hours']:,.0f}")
     cols[2].metric("FTE", f"{facts['fte']:,.1f}")
     cols[3].metric("Gap to bound", "unknown" if solver["gap"] is None else f"{solver['gap']:.2%}", help=GAP_HELP)
-    cols[4].metric("Overtime offered (if all worked)", f"{facts['cost']['overtime_if_all_used']:,.0f}")
+    cols[4].metric("Overtime, if all worked", f"{facts['cost']['overtime_if_all_used']:,.0f}",
+                   help="The cost of every overtime block offered, were all of them worked: overtime is paid only "
+                        "if worked.")
     st.caption(f"Solver {solver['name']}: {solver['status']} ({STATUS_MEANING[solver['status']]}); "
                f"objective {solver['objective'] or 0:,.0f}, bound "
                f"{solver['bound'] or 0:,.0f}, LP relaxation {solver['lp_relaxation'] or 0:,.0f}; "

@@ -19,6 +19,7 @@ from forecasting.validation import InputError
 from scheduling.requirements import apply_targets, carried_backlog, read_forecast, requirements, targets_frame, totals
 from scheduling.shrinkage import load_shrinkage
 from ui import state
+from ui.charts import LEGEND_ABOVE
 
 
 TARGET_LABELS = {
@@ -83,8 +84,9 @@ def required_vs_forecast(result: pd.DataFrame, config: QueueConfig) -> go.Figure
     figure.add_trace(go.Scatter(x=local, y=result["scheduled"], name="scheduled", line={"shape": "hv", "dash": "dot"}),
                      secondary_y=True)
     figure.update_yaxes(title_text="contacts per interval", secondary_y=False)
-    figure.update_yaxes(title_text="agents", secondary_y=True)
-    figure.update_layout(height=380, margin={"t": 30}, legend={"orientation": "h"})
+    # Round agent ticks of their own (a synced grid would label them 10.7, 21.3, ...); the grid stays the left axis's.
+    figure.update_yaxes(title_text="agents", secondary_y=True, tickmode="auto", showgrid=False)
+    figure.update_layout(height=380, margin={"t": 40}, legend=LEGEND_ABOVE)
     return figure
 
 
